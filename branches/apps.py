@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchesConfig(AppConfig):
+    name = "branches"
+    verbose_name = _("党组织")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Organization)
+        auditlog.register(models.Role)

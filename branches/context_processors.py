@@ -1,0 +1,21 @@
+from django.conf import settings
+
+from . import permissions
+
+
+def portal(request):
+    """Navigation facts every page needs: computed from the cached scope, no extra queries."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"LANGUAGES": settings.LANGUAGES}
+    C = permissions.Capability
+    return {
+        "LANGUAGES": settings.LANGUAGES,
+        "nav": {
+            "people": permissions.has_capability_anywhere(user, C.VIEW_PEOPLE),
+            "orgs": bool(permissions.scope_for(user).any_roots) or user.is_superuser,
+            "administer": permissions.has_capability_anywhere(user, C.ADMINISTER),
+            "audit": user.is_superuser,
+            "committee": permissions.is_committee_user(user),
+        },
+    }
