@@ -22,9 +22,9 @@ def make_org(parent: Organization | None = None, *, org_type: str = OrgType.BRAN
     fields.setdefault("code", f"T{n:06d}")
     fields["org_type"] = org_type
     if parent is None:
-        return Organization.objects.add_root(**fields)
+        return Organization.objects.add_root(fields)
     parent.refresh_from_db()
-    return Organization.objects.add_child(parent, **fields)
+    return Organization.objects.add_child(parent, fields)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
