@@ -91,13 +91,15 @@ class Organization(MP_Node, TimeStampedModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="organization_code_unique_when_set"
+                fields=["code"], condition=~Q(code=""), name="organization_code_unique_when_set",
+                violation_error_code="unique", violation_error_message=_("该组织代码已被其他党组织使用。"),
             ),
             models.CheckConstraint(
                 condition=Q(term_ends_on__isnull=True)
                 | Q(term_started_on__isnull=True)
                 | Q(term_ends_on__gt=models.F("term_started_on")),
                 name="organization_term_ends_after_start",
+                violation_error_message=_("届满日期必须晚于本届开始日期。"),
             ),
         ]
 
@@ -153,6 +155,7 @@ class Role(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="role_ends_after_start",
+                violation_error_message=_("职务的结束日期不能早于开始日期。"),
             ),
         ]
         indexes = [models.Index(fields=["user", "ends_on"])]

@@ -67,6 +67,7 @@ class Person(TimeStampedModel):
         ordering = ["name_pinyin", "id"]
         indexes = [
             models.Index(fields=["organization", "political_status"], name="person_org_status"),
+            models.Index(fields=["birth_date", "id"], name="person_birth_date"),
         ]
 
     def __str__(self) -> str:
@@ -80,6 +81,13 @@ class Person(TimeStampedModel):
     def age(self) -> int:
         today = timezone.localdate()
         return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def membership_or_none(self) -> PartyMembership | None:
+        try:
+            return self.membership
+        except PartyMembership.DoesNotExist:
+            return None
 
     @property
     def is_party_member(self) -> bool:
@@ -145,10 +153,12 @@ class PartyMembership(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(converted_on__isnull=True) | Q(converted_on__gt=models.F("admitted_on")),
                 name="membership_converted_after_admitted",
+                violation_error_message=_("转正日期必须晚于入党日期。"),
             ),
             models.CheckConstraint(
                 condition=Q(category="probationary", converted_on__isnull=True) | Q(category="full"),
                 name="membership_probationary_not_converted",
+                violation_error_message=_("预备党员不应有转正日期。"),
             ),
         ]
 
@@ -164,6 +174,13 @@ class PartyMembership(TimeStampedModel):
             and not self.rights_suspended
         )
 
+    def _person(self) -> Person | None:
+        """The person, also while both are still unsaved (validated together before saving)."""
+        try:
+            return self.person
+        except Person.DoesNotExist:
+            return None
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         today = timezone.localdate()
@@ -177,19 +194,23 @@ class PartyMembership(TimeStampedModel):
             errors.setdefault("converted_on", []).append(gettext("正式党员须填写转正日期。"))
         if self.category == MemberCategory.PROBATIONARY and self.converted_on:
             errors.setdefault("converted_on", []).append(gettext("预备党员不应有转正日期。"))
-        if self.person_id and self.admitted_on and self.person.birth_date:
-            eighteen = self.person.birth_date.replace(year=self.person.birth_date.year + 18) \
-                if not (self.person.birth_date.month == 2 and self.person.birth_date.day == 29) \
-                else datetime.date(self.person.birth_date.year + 18, 3, 1)
+        person = self._person()
+        if person is not None and self.admitted_on and person.birth_date:
+            birth = person.birth_date
+            eighteen = birth.replace(year=birth.year + 18) if not (birth.month == 2 and birth.day == 29) \
+                else datetime.date(birth.year + 18, 3, 1)
             if self.admitted_on < eighteen:
-                errors.setdefault("admitted_on", []).append(gettext("入党时须年满十八岁。"))
+                errors.setdefault("admitted_on", []).append(
+                    gettext("入党时须年满十八岁：出生日期为%(birth)s，入党日期不能早于%(eighteen)s。")
+                    % {"birth": birth.isoformat(), "eighteen": eighteen.isoformat()}
+                )
         if self.lost_contact and not self.lost_contact_on:
             errors.setdefault("lost_contact_on", []).append(gettext("请填写失去联系日期。"))
         if self.mobile and not self.mobile_since:
             errors.setdefault("mobile_since", []).append(gettext("请填写外出日期。"))
-        if self.party_group_id and self.person_id:
+        if self.party_group_id and person is not None and person.organization_id:
             group = self.party_group
-            if group.org_type != OrgType.PARTY_GROUP or not group.path.startswith(self.person.organization.path):
+            if group.org_type != OrgType.PARTY_GROUP or not group.path.startswith(person.organization.path):
                 errors.setdefault("party_group", []).append(gettext("党小组须属于该党员所在的党支部。"))
         if errors:
             raise ValidationError(errors)

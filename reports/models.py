@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import TimeStampedModel
@@ -19,7 +23,31 @@ class JobStatus(models.TextChoices):
 
 
 def job_result_path(job: Job, filename: str) -> str:
-    return f"jobs/{job.created_at:%Y/%m}/{job.uuid}/{filename}"
+    return f"{job.created_at:%Y/%m}/{job.uuid}/{filename}"
+
+
+@deconstructible
+class JobResultStorage(FileSystemStorage):
+    """Result files live outside MEDIA_ROOT and have no URL: only the owner-checked view serves them.
+
+    The folder is settings.PORTAL_JOB_ROOT (default: VAR_DIR/jobs), read when first used."""
+
+    @cached_property
+    def base_location(self) -> str:
+        root = getattr(settings, "PORTAL_JOB_ROOT", None) or Path(settings.VAR_DIR) / "jobs"
+        return str(root)
+
+    def _clear_cached_properties(self, setting: str, **kwargs) -> None:
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PORTAL_JOB_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Job results are served only through the owner-checked download view.")
+
+
+job_result_storage = JobResultStorage()
 
 
 class Job(TimeStampedModel):
@@ -29,10 +57,12 @@ class Job(TimeStampedModel):
     kind = models.CharField(_("任务类型"), max_length=60)
     title = models.CharField(_("名称"), max_length=200)
     params = models.JSONField(_("参数"), default=dict, blank=True)
+    format = models.CharField(_("格式"), max_length=10, blank=True)
     language = models.CharField(_("语言"), max_length=10, default="zh-hans")
     status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    result = models.FileField(_("结果文件"), upload_to=job_result_path, blank=True)
+    result = models.FileField(_("结果文件"), upload_to=job_result_path, storage=job_result_storage, blank=True,
+                              max_length=255)
     result_name = models.CharField(_("文件名"), max_length=200, blank=True)
     result_type = models.CharField(max_length=100, blank=True)
     error = models.TextField(_("错误信息"), blank=True)
@@ -52,3 +82,7 @@ class Job(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == JobStatus.SUCCEEDED and bool(self.result)

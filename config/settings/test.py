@@ -9,6 +9,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
+PORTAL_JOB_ROOT = tempfile.mkdtemp(prefix="portal-test-jobs-")
+# An existing (empty) folder keeps WhiteNoise quiet; the live server serves static files from the finders.
+STATIC_ROOT = tempfile.mkdtemp(prefix="portal-test-static-")
 ALLOWED_HOSTS = ["*"]
 # Without a real broker the tasks run in-process; tests marked live_celery use a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not env.str("CELERY_BROKER_URL", default=""))

@@ -1,0 +1,107 @@
+"""Django admin for organizations and roles, scoped through the permission module.
+
+Organizations are created, moved and closed in the portal (where the tree rules are checked); here the
+descriptive fields can be corrected. Nothing is deleted: organizations are closed and roles ended, so the
+history stays. Saves go through the same services as the portal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions, services
+from .models import Organization, Role
+from .permissions import Capability
+
+
+class ScopedAdminMixin:
+    """Only rows under organizations the user administers; change needs ADMINISTER on the organization."""
+
+    org_prefix = ""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return permissions.scope_filter(qs, request.user, Capability.ADMINISTER, prefix=self.org_prefix)
+
+    def _org(self, obj):
+        return obj if isinstance(obj, Organization) else obj.organization
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return permissions.has_capability_anywhere(request.user, Capability.ADMINISTER)
+        return permissions.has_capability(request.user, self._org(obj), Capability.ADMINISTER)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and self.has_view_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["short_name", "org_type", "code", "depth", "term_ends_on", "closed_on"]
+    list_filter = ["org_type", "has_committee", ("closed_on", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "short_name", "code"]
+    ordering = ["path"]
+    readonly_fields = ["path", "depth", "numchild", "org_type", "closed_on", "closed_reason", "created_at",
+                       "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "code", "org_type", "founded_on", "unit_name", "unit_relation"]}),
+        (_("班子与任期"), {"fields": ["has_committee", "term_started_on", "term_ends_on", "secretary_name",
+                                    "contact_name", "contact_phone"]}),
+        (_("树与状态"), {"fields": ["path", "depth", "numchild", "closed_on", "closed_reason", "created_at",
+                                  "updated_at"]}),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.closed_on is not None:
+            return False  # closed organizations are kept as they were
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False  # organizations are placed in the tree from the portal's 设立下级组织 page
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.ORGANIZATION_FIELDS}
+        services.organization_update(actor=request.user, organization=obj, data=data)
+
+
+class RoleChangeForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ["ends_on"]
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data.get("ends_on")
+        if ends_on is None:
+            raise ValidationError(_("请填写结束日期；职务只能结束，不能删除。"))
+        if self.instance.ends_on is not None and self.instance.ends_on < timezone.localdate():
+            raise ValidationError(_("该职务已经结束。"))
+        if ends_on < self.instance.starts_on:
+            raise ValidationError(_("结束日期不能早于开始日期。"))
+        return ends_on
+
+
+@admin.register(Role)
+class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    org_prefix = "organization__"
+    form = RoleChangeForm
+    list_display = ["user", "organization", "kind", "starts_on", "ends_on"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "user__first_name", "organization__name", "organization__short_name"]
+    list_select_related = ["user", "organization"]
+    readonly_fields = ["user", "organization", "kind", "starts_on", "note", "created_at", "updated_at"]
+    fields = ["user", "organization", "kind", "starts_on", "ends_on", "note", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # roles are granted on the portal's 授予职务 page, which checks what may be granted
+
+    def save_model(self, request, obj, form, change):
+        services.role_end(actor=request.user, role=obj, ends_on=form.cleaned_data["ends_on"])
