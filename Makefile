@@ -40,9 +40,8 @@ seed: install ## Load the small demo data set (does nothing when the database ha
 	$(MANAGE) seed_demo --scale small
 
 messages: install ## Extract translatable strings into locale/en (Chinese msgids) and compile them
-	$(MANAGE) makemessages --locale en --no-location --ignore '$(VENV)/*' --ignore 'var/*' --ignore 'node_modules/*'
-	$(MANAGE) makemessages --locale en --no-location -d djangojs --ignore '$(VENV)/*' --ignore 'var/*' \
-		--ignore 'node_modules/*' --ignore 'static/vendor/*' --ignore 'staticfiles/*'
+	$(MANAGE) makemessages -l en --no-location --ignore=$(VENV) --ignore=var --ignore=tests --ignore=bench \
+		--ignore=node_modules
 	@scripts/compile_messages.sh
 
 compilemessages: install ## Compile locale/*.po into .mo (keeps the committed .mo when msgfmt is missing)

@@ -33,7 +33,8 @@ _ORG_FIELDS = (
 
 
 def _indented(org: Organization, base_depth: int = 1) -> str:
-    return "\u3000" * max(org.depth - base_depth, 0) + f"{org.short_name}（{org.get_org_type_display()}）"
+    return "\u3000" * max(org.depth - base_depth, 0) + _("%(name)s（%(type)s）") % {
+        "name": org.short_name, "type": org.get_org_type_display()}
 
 
 class OrganizationForm(PortalFormMixin, forms.ModelForm):

@@ -53,7 +53,9 @@ class OrganizationQuerySet(MP_NodeQuerySet):
 
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
-    pass
+    def get_queryset(self) -> OrganizationQuerySet:
+        # treebeard's manager builds its own queryset class; keep ours (and treebeard's path ordering).
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Organization(MP_Node, TimeStampedModel):

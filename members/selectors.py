@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -104,14 +104,16 @@ def org_choices(
 
     With `max_options`, a scope larger than that offers only the committees and general branches (each
     filter includes its subtree), plus the organization `keep` (the one currently chosen)."""
-    rows = list(
-        organizations_for_people(user=user, capability=capability).values_list("pk", "short_name", "depth", "org_type")
-    )
+    qs = organizations_for_people(user=user, capability=capability)
+    if max_options is not None:
+        # One query at any size: the database counts the scope and, past the limit, drops the branches.
+        keep_pk = int(keep) if str(keep or "").isdigit() else 0
+        qs = qs.annotate(total=Window(Count("pk"))).filter(
+            Q(total__lte=max_options) | ~Q(org_type__in=OrgType.branch_types()) | Q(pk=keep_pk)
+        )
+    rows = list(qs.values_list("pk", "short_name", "depth", "org_type"))
     if not rows:
         return []
-    if max_options is not None and len(rows) > max_options:
-        keep_pk = str(keep or "")
-        rows = [row for row in rows if row[3] not in OrgType.branch_types() or str(row[0]) == keep_pk]
     top = min(row[2] for row in rows)
     return [(pk, "\u3000" * (depth - top) + name) for pk, name, depth, _type in rows]
 

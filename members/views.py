@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import permissions
@@ -28,10 +28,10 @@ PAGE_SIZE = 50
 MAX_ORG_OPTIONS = 300  # beyond that the filter offers committees only (each includes its branches)
 MORE_FILTERS = ("org", "political_status", "category", "title_level", "education", "ordering")
 ORDERING_CHOICES = [
-    ("", _l("按姓名拼音")),
-    ("-birth_date", _l("按年龄从小到大")),
-    ("birth_date", _l("按年龄从大到小")),
-    ("org", _l("按党组织")),
+    ("", gettext_lazy("按姓名拼音")),
+    ("-birth_date", gettext_lazy("按年龄从小到大")),
+    ("birth_date", gettext_lazy("按年龄从大到小")),
+    ("org", gettext_lazy("按党组织")),
 ]
 EXPORT_URL = "/jobs/export/people/"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -101,8 +102,8 @@ class JobListCreateApi(GenericAPIView):
 
     @extend_schema(
         operation_id="jobs_create", tags=["jobs"], request=InputSerializer,
-        responses={201: JobOutputSerializer, 400: OpenApiResponse(description="参数有误（中文说明）"),
-                   403: OpenApiResponse(description="没有导出权限")},
+        responses={201: JobOutputSerializer, 400: OpenApiResponse(description=_("参数有误（中文说明）")),
+                   403: OpenApiResponse(description=_("没有导出权限"))},
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -126,6 +127,6 @@ class JobDownloadApi(APIView):
 
     @extend_schema(operation_id="jobs_download", tags=["jobs"],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
-                              404: OpenApiResponse(description="不存在、未完成或已过期")})
+                              404: OpenApiResponse(description=_("不存在、未完成或已过期"))})
     def get(self, request: Request, job_uuid: str):
         return download_response(job_get(user=request.user, job_uuid=job_uuid))

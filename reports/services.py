@@ -64,12 +64,12 @@ def job_start(*, actor: Any, kind: str, params: Mapping[str, Any] | None, fmt: s
     if fmt not in exporter.formats:
         errors["format"] = [
             gettext("“%(name)s”可导出的格式为：%(formats)s。")
-            % {"name": exporter.verbose_name, "formats": "、".join(exporter.formats)}
+            % {"name": exporter.verbose_name, "formats": gettext("、").join(exporter.formats)}
         ]
     form = exporter.get_form(actor, data=params)
     unknown = exporter.unknown_params(form, params)
     if unknown:
-        errors.setdefault("params", []).append(gettext("未知参数：%(names)s。") % {"names": "、".join(unknown)})
+        errors.setdefault("params", []).append(gettext("未知参数：%(names)s。") % {"names": gettext("、").join(unknown)})
     if not form.is_valid():
         for field, messages in _form_errors(form).items():
             errors.setdefault(field, []).extend(messages)
@@ -139,7 +139,7 @@ def _render_and_store(job: Job) -> None:
         )
     form = exporter.get_form(owner, data=job.params)
     if not form.is_valid():
-        details = "；".join(m for messages in _form_errors(form).values() for m in messages)
+        details = gettext("；").join(m for messages in _form_errors(form).values() for m in messages)
         raise ExportError(gettext("导出条件已失效：%(details)s") % {"details": details})
 
     last = -1

@@ -143,7 +143,7 @@ def _display(field: forms.Field, value: Any) -> str:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, models.QuerySet | list | tuple | set):
-        return "、".join(_display(field, v) for v in value)
+        return gettext("、").join(_display(field, v) for v in value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     choices = getattr(field, "choices", None)

@@ -74,7 +74,7 @@ class PeopleExporter(ListExporter):
         return summary
 
     def job_title(self, form: forms.Form) -> str:
-        values = "、".join(value for _label, value in self.describe(form))
+        values = gettext("、").join(value for _label, value in self.describe(form))
         if not values:
             return str(self.verbose_name)
         if len(values) > 60:
@@ -169,7 +169,7 @@ class PeopleExporter(ListExporter):
                 admitted_on,
                 converted_on,
                 phone,
-                "、".join(flags),
+                gettext("、").join(flags),
             )
             if done % PROGRESS_EVERY == 0:
                 progress(done, total)

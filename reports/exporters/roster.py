@@ -142,5 +142,5 @@ class OrgRosterExporter(BaseExporter):
             "admitted_on": m.admitted_on,
             "converted_on": m.converted_on,
             "party_group": m.party_group.short_name if m.party_group else "",
-            "note": "、".join(notes),
+            "note": gettext("、").join(notes),
         }

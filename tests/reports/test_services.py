@@ -33,7 +33,7 @@ def test_job_start_stores_the_request_and_enqueues_after_commit(rworld, django_c
     assert job.kind == "people"
     assert job.format == "csv"
     assert job.params == {"political_status": "02"}  # empty values dropped
-    assert job.title == "人员名单 · 中共预备党员"
+    assert job.title == "People list · CPC probationary member"
     assert job.language == "en"
     with mock.patch.object(export_run_task, "delay") as delay:
         callbacks[0]()
