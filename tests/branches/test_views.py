@@ -383,6 +383,9 @@ class TestAudit:
     def test_query_count_constant(self, world, login):
         client = login("admin")
         services.organization_update(actor=world.zuzhibu, organization=world.branch_b, data={"contact_name": "x"})
+        # Related names are looked up once per kind of object on the page: have both kinds at both sizes.
+        services.role_grant(actor=world.zuzhibu, user=UserFactory(), organization=world.branch_b,
+                            kind=RoleKind.PROPAGANDA_MEMBER, starts_on=days(-1))
         small = count_queries(client, "/orgs/audit/")
         for i in range(15):
             services.role_grant(actor=world.zuzhibu, user=UserFactory(), organization=world.branch_b,
