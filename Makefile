@@ -6,13 +6,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve worker migrate seed messages compilemessages test test-pg test-live lint \
+.PHONY: help install run serve worker migrate seed messages compilemessages test test-pg lint \
 	migrations-check check-deploy ci clean reset
 
 help: ## List the commands
@@ -25,10 +24,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 run: install ## Quick start: migrate, compile translations, load demo data, start worker + server on :8000
-	@scripts/run.sh
+	@VENV=$(VENV) scripts/run.sh
 
 serve: install ## Like `run` without loading demo data (uses whatever database is configured)
-	@PORTAL_SKIP_SEED=1 scripts/run.sh
+	@VENV=$(VENV) PORTAL_SKIP_SEED=1 scripts/run.sh
 
 worker: install ## A Celery worker with embedded beat, in the foreground
 	$(VENV)/bin/celery -A config worker -B -l INFO
@@ -50,7 +49,7 @@ compilemessages: install ## Compile locale/*.po into .mo (keeps the committed .m
 test: install ## Quick start: the whole test suite (SQLite; browser tests when Chromium is installed)
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
-test-pg: install ## The suite on PostgreSQL with live Celery tests on Redis (see DATABASE_URL below)
+test-pg: install ## The suite on PostgreSQL with live Celery tests on Redis (DATABASE_URL, CELERY_BROKER_URL)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/11} \
 	CELERY_TASK_ALWAYS_EAGER=true \

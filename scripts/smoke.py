@@ -3,7 +3,8 @@
 
 Logs in through the login form (with the CSRF token), opens the dashboard and a static file, starts a
 people-list export through the API, polls the job until it succeeds and downloads the result, which must
-be a real XLSX workbook. Exits non-zero with a message on the first thing that does not work.
+be a real XLSX workbook; then does the same with the roster PDF of the user's first organization. Exits
+non-zero with a message on the first thing that does not work.
 
     python scripts/smoke.py --base-url http://127.0.0.1:8000 --username shuji_a --password dangjian2026
 
@@ -97,23 +98,7 @@ def run(base_url: str, username: str, password: str, timeout: float) -> None:
         client.request("GET", css.group(1).decode())
         step(f"static file served: {css.group(1).decode()}")
 
-    job = client.api("POST", "/api/v1/jobs/", {"exporter": "people", "format": "xlsx", "params": {}}, expect=201)
-    job_id = job["uuid"]
-    step(f"export job {job_id} started ({job['status']})")
-
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.api("GET", f"/api/v1/jobs/{job_id}/")
-        if job["status"] == "succeeded":
-            break
-        if job["status"] == "failed":
-            raise SmokeError(f"the export job failed: {job.get('error')}")
-        if time.monotonic() > deadline:
-            raise SmokeError(f"the export job is still {job['status']} after {timeout:.0f} s: is a worker running?")
-        time.sleep(0.5)
-    step(f"job succeeded (progress {job.get('progress')}%)")
-
-    _, _, payload, headers = client.request("GET", f"/api/v1/jobs/{job_id}/download/")
+    payload, headers = export(client, {"exporter": "people", "format": "xlsx", "params": {}}, timeout)
     if not payload.startswith(b"PK\x03\x04"):
         raise SmokeError("the download is not a zip file (XLSX)")
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
@@ -130,6 +115,37 @@ def run(base_url: str, username: str, password: str, timeout: float) -> None:
         if not rows or rows < 2:
             raise SmokeError(f"the workbook has no data rows (max_row={rows})")
     step(f"downloaded {len(payload):,} bytes ({headers.get('Content-Type')}), {rows or '?'} rows incl. header")
+
+    roles = client.api("GET", "/api/v1/me/").get("roles") or []
+    if not roles:
+        step("no role: roster PDF skipped")
+        return
+    org = roles[0]["organization"]
+    payload, headers = export(client, {"exporter": "org_roster", "format": "pdf", "params": {"organization": org}},
+                              timeout)
+    if not payload.startswith(b"%PDF-"):
+        raise SmokeError("the roster download is not a PDF")
+    step(f"downloaded the roster PDF of organization {org}: {len(payload):,} bytes")
+
+
+def export(client: Client, request: dict, timeout: float) -> tuple[bytes, dict]:
+    """Start an export job through the API, wait until it succeeds, download the file."""
+    job = client.api("POST", "/api/v1/jobs/", request, expect=201)
+    job_id = job["uuid"]
+    step(f"{request['exporter']} export job {job_id} started ({job['status']})")
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.api("GET", f"/api/v1/jobs/{job_id}/")
+        if job["status"] == "succeeded":
+            break
+        if job["status"] == "failed":
+            raise SmokeError(f"the export job failed: {job.get('error')}")
+        if time.monotonic() > deadline:
+            raise SmokeError(f"the export job is still {job['status']} after {timeout:.0f} s: is a worker running?")
+        time.sleep(0.5)
+    step(f"job succeeded (progress {job.get('progress')}%)")
+    _, _, payload, headers = client.request("GET", f"/api/v1/jobs/{job_id}/download/")
+    return payload, headers
 
 
 def main() -> int:

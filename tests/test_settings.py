@@ -6,6 +6,7 @@ names (and no .env file) and reads the result back as JSON.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,28 @@ def test_env_file_fills_in_unset_variables(tmp_path):
     s = read_settings(tmp_path, "config.settings.local", PORTAL_ENV_FILE=str(env_file), PORTAL_JOB_RESULT_DAYS="3")
     assert s["job_result_days"] == 3, "the environment wins over the file"
     assert s["name"] == "/tmp/from-env-file.sqlite3"
+
+
+def test_docker_compose_runs_the_portal_on_postgresql_and_redis():
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+        assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    # The worker writes export files that the web process serves: both mount the same volume there.
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    job_root = re.search(r"PORTAL_JOB_ROOT=(\S+)", dockerfile).group(1)
+    for name in ("web", "worker"):
+        assert f"jobs:{job_root}" in services[name]["volumes"]
+    schedule = services["beat"]["command"][services["beat"]["command"].index("--schedule") + 1]
+    assert any(schedule.startswith(v.split(":", 1)[1] + "/") for v in services["beat"]["volumes"])
+    assert re.search(r"^USER portal$", dockerfile, re.M), "the image runs as a non-root user"
+    assert "collectstatic" in dockerfile

@@ -108,6 +108,8 @@ CASES.update({
     "api-role-end": Case(lambda w: f"/api/v1/roles/{w.shuji_a.portal_roles.get().pk}/end/",
                          _api_post_denied(400), method="post"),
     "api-me": Case("/api/v1/me/", {"anonymous": API_ANON}, default=200),
+    # Obtaining a token needs credentials, whoever is logged in: an empty POST is refused.
+    "api-token": Case("/api/v1/auth/token/", {}, method="post", default=400),
     # members
     "members:list": Case("/people/", {"anonymous": LOGIN, "dangyuan": 403}, default=200),
     "members:create": Case("/people/new/", {"anonymous": LOGIN, "admin": 200, "zuzhibu": 200, "shuji_a": 200,

@@ -39,9 +39,10 @@ class Command(BaseCommand):
                 self.stdout.write(gettext("数据库中已有党组织，未生成演示数据（如需重建请加 --reset）。"))
                 return
             summary = build_demo(scale, seed=seed, log=self.stdout.write)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # Bulk-loaded tables have no statistics and no visibility map yet; the planner and index-only
-            # scans (counts on list pages) need both. Autovacuum would get there later; do it now.
+            # scans (counts on list pages) need both. Autovacuum would get there later; do it now (VACUUM
+            # cannot run inside a transaction, e.g. a test's).
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
         self.stdout.write(self.style.SUCCESS(
