@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -159,3 +160,10 @@ class AuditFilterForm(PortalFormMixin, forms.Form):
         self.fields["content_type"].choices = [("", _("全部类型"))] + [
             (c.pk, str(c.model_class()._meta.verbose_name) if c.model_class() else c.model) for c in cts
         ]
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("用户名或密码不正确，请重新输入（区分大小写）。"),
+    }

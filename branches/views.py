@@ -26,6 +26,7 @@ from .forms import (
     OrganizationCloseForm,
     OrganizationForm,
     OrganizationMoveForm,
+    PortalAuthenticationForm,
     RoleEndForm,
     RoleFilterForm,
     RoleGrantForm,
@@ -40,6 +41,7 @@ TREE_OPEN_TWO_LEVELS_LIMIT = 80
 
 class PortalLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = PortalAuthenticationForm
     redirect_authenticated_user = True
 
 
