@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import uuid4
 
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -42,6 +44,26 @@ ORG_RULE_DEFAULTS: dict[str, int] = {
     "committee_required_from": 7,
     "term_warning_days": 90,
 }
+
+T = TypeVar("T")
+TREE_VERSION_KEY = "branches:tree-version"
+TREE_CACHE_SECONDS = 300
+
+
+def tree_cached(key: str, build: Callable[[], T]) -> T:
+    """A value derived from the organization tree alone (never from people), cached until the tree changes.
+
+    The organization services call `tree_changed` when they commit; the timeout bounds staleness where the
+    cache is not shared between processes."""
+    version = cache.get(TREE_VERSION_KEY)
+    if version is None:
+        cache.add(TREE_VERSION_KEY, uuid4().hex, None)
+        version = cache.get(TREE_VERSION_KEY, "")
+    return cache.get_or_set(f"branches:tree:{version}:{key}", build, TREE_CACHE_SECONDS)
+
+
+def tree_changed() -> None:
+    cache.delete(TREE_VERSION_KEY)
 
 
 def org_rules() -> dict[str, int]:

@@ -25,6 +25,7 @@ from . import permissions
 from .audit import acting
 from .models import Organization, OrgType, Role, RoleKind
 from .permissions import Capability
+from .selectors import tree_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -103,6 +104,7 @@ def _full_clean(org: Organization) -> None:
 @transaction.atomic
 def organization_create(*, actor: Any, parent: Organization | None, data: dict[str, Any]) -> Organization:
     """Create an organization under `parent` (ADMINISTER on the parent); a new root needs a superuser."""
+    transaction.on_commit(tree_changed)
     data = _clean_data(data)
     if parent is None:
         if not getattr(actor, "is_superuser", False):
@@ -124,6 +126,7 @@ def organization_create(*, actor: Any, parent: Organization | None, data: dict[s
 @transaction.atomic
 def organization_update(*, actor: Any, organization: Organization, data: dict[str, Any]) -> Organization:
     """Change an organization's descriptive fields (ADMINISTER on it)."""
+    transaction.on_commit(tree_changed)
     data = _clean_data(data)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_administer(actor, org)
@@ -171,6 +174,7 @@ def organization_move(*, actor: Any, organization: Organization, new_parent: Org
 
     Needs ADMINISTER on the organization and on the new parent; a new parent outside the actor's
     ADMINISTER scope is refused as if it did not exist (404)."""
+    transaction.on_commit(tree_changed)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_administer(actor, org)
     try:
@@ -222,6 +226,7 @@ def organization_close(
     """Close (撤销) an organization. The row and its history stay; roles held there end on that day.
 
     Refused while it still has open child organizations or people anchored to it."""
+    transaction.on_commit(tree_changed)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_administer(actor, org)
     if org.closed_on is not None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from branches import permissions
 from branches.models import Organization, OrgType
 from branches.permissions import Capability
+from branches.selectors import tree_cached
 
 from .filters import PersonFilter
 from .models import Person
@@ -35,7 +36,7 @@ def _covers_whole_tree(user: Any, capability: str) -> bool:
     roots = permissions.scope_for(user).paths(capability)
     if not roots or any(len(path) != Organization.steplen for path in roots):
         return False
-    tree_roots = set(Organization.objects.filter(depth=1).values_list("path", flat=True))
+    tree_roots = tree_cached("root-paths", lambda: set(Organization.objects.filter(depth=1).values_list("path", flat=True)))
     return tree_roots <= set(roots)
 
 
@@ -104,14 +105,21 @@ def org_choices(
 
     With `max_options`, a scope larger than that offers only the committees and general branches (each
     filter includes its subtree), plus the organization `keep` (the one currently chosen)."""
-    qs = organizations_for_people(user=user, capability=capability)
-    if max_options is not None:
-        # One query at any size: the database counts the scope and, past the limit, drops the branches.
-        keep_pk = int(keep) if str(keep or "").isdigit() else 0
-        qs = qs.annotate(total=Window(Count("pk"))).filter(
-            Q(total__lte=max_options) | ~Q(org_type__in=OrgType.branch_types()) | Q(pk=keep_pk)
-        )
-    rows = list(qs.values_list("pk", "short_name", "depth", "org_type"))
+    roots = permissions.scope_for(user).paths(capability)
+    superuser = permissions.scope_for(user).is_superuser
+    keep_pk = int(keep) if str(keep or "").isdigit() else 0
+
+    def build() -> list[tuple[int, str, int, str]]:
+        qs = organizations_for_people(user=user, capability=capability)
+        if max_options is not None:
+            # The database counts the scope and, past the limit, drops the branches.
+            qs = qs.annotate(total=Window(Count("pk"))).filter(
+                Q(total__lte=max_options) | ~Q(org_type__in=OrgType.branch_types()) | Q(pk=keep_pk)
+            )
+        return list(qs.values_list("pk", "short_name", "depth", "org_type"))
+
+    # The options depend only on the tree and the user's roots: cached until the tree changes.
+    rows = tree_cached(f"org-choices:{capability}:{superuser}:{','.join(roots)}:{max_options}:{keep_pk}", build)
     if not rows:
         return []
     top = min(row[2] for row in rows)

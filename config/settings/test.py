@@ -13,6 +13,8 @@ PORTAL_JOB_ROOT = tempfile.mkdtemp(prefix="portal-test-jobs-")
 # An existing (empty) folder keeps WhiteNoise quiet; the live server serves static files from the finders.
 STATIC_ROOT = tempfile.mkdtemp(prefix="portal-test-static-")
 ALLOWED_HOSTS = ["*"]
+# No cache between tests (rows built by factories bypass the services that invalidate it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # Without a real broker the tasks run in-process; tests marked live_celery use a real worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not env.str("CELERY_BROKER_URL", default=""))
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.demo import DEFAULT_SEED, SCALES, build_demo, reset_portal_data
 from branches.models import Organization
+from branches.selectors import tree_changed
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 self.stdout.write(gettext("数据库中已有党组织，未生成演示数据（如需重建请加 --reset）。"))
                 return
             summary = build_demo(scale, seed=seed, log=self.stdout.write)
+            transaction.on_commit(tree_changed)
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # Bulk-loaded tables have no statistics and no visibility map yet; the planner and index-only
             # scans (counts on list pages) need both. Autovacuum would get there later; do it now (VACUUM
