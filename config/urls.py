@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("branches.api_urls")),
     path("", include("members.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("branches.meetings.api_urls")),
+    path("", include("branches.notices.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +32,9 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("branches.urls")),
+    path("meetings/", include("branches.meetings.urls")),
+    path("compliance/", include("branches.meetings.compliance_urls")),
+    path("notices/", include("branches.notices.urls")),
     path("people/", include("members.urls")),
     path("jobs/", include("reports.urls")),
     path("admin/", admin.site.urls),

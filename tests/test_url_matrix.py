@@ -147,6 +147,16 @@ CASES.update({
 })
 
 
+# Each area keeps its rows beside its tests; a `prepare(world)` there adds the objects its paths need.
+from tests.compliance import url_cases as compliance_cases  # noqa: E402
+from tests.meetings import url_cases as meeting_cases  # noqa: E402
+from tests.notices import url_cases as notice_cases  # noqa: E402
+
+AREAS = (meeting_cases, compliance_cases, notice_cases)
+for _area in AREAS:
+    CASES.update(_area.CASES)
+
+
 def test_every_url_has_a_row_in_the_matrix():
     names = {n for n in iter_url_names() if not n.startswith(IGNORED_PREFIXES)}
     missing = sorted(names - set(CASES))
@@ -163,6 +173,8 @@ def matrix_world(world):
     job_run(job_id=job.pk)
     job.refresh_from_db()
     world.__dict__["job"] = job
+    for area in AREAS:
+        area.prepare(world)
     return world
 
 

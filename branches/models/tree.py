@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 
+__all__ = ["TimeStampedModel", "OrgType", "UnitRelation", "OrganizationQuerySet", "OrganizationManager",
+           "Organization", "RoleKind", "RoleQuerySet", "Role"]
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -1,0 +1,4 @@
+"""Models of the branches app: the organization tree and roles, organizational life, work notices."""
+
+from .meetings import *  # noqa: F403
+from .tree import *  # noqa: F403
