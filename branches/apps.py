@@ -13,3 +13,10 @@ class BranchesConfig(AppConfig):
 
         auditlog.register(models.Organization)
         auditlog.register(models.Role)
+        auditlog.register(models.Meeting)
+        auditlog.register(models.Attendance)
+        auditlog.register(models.Vote)
+        auditlog.register(models.AppraisalGrade)
+        auditlog.register(models.MeetingAttachment)
+        for model in (models.WorkNotice, models.NoticeItem, models.NoticeSubmission, models.NoticeReminder):
+            auditlog.register(model)

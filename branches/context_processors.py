@@ -17,5 +17,9 @@ def portal(request):
             "administer": permissions.has_capability_anywhere(user, C.ADMINISTER),
             "audit": user.is_superuser,
             "committee": permissions.is_committee_user(user),
+            "meetings": permissions.has_capability_anywhere(user, C.LOG_MEETINGS)
+            or permissions.has_capability_anywhere(user, C.VIEW_PEOPLE),
+            "notices": permissions.has_capability_anywhere(user, C.ISSUE_NOTICES)
+            or permissions.has_capability_anywhere(user, C.LOG_MEETINGS),
         },
     }

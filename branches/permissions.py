@@ -42,6 +42,7 @@ class Capability(models.TextChoices):
     RATE = "rate", _("考核评定")
     EXPORT = "export", _("导出")
     ADMINISTER = "administer", _("组织与职务管理")
+    ISSUE_NOTICES = "issue_notices", _("下发工作提示")
 
 
 C = Capability
@@ -59,14 +60,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     RoleKind.PROPAGANDA_MEMBER: frozenset(_BRANCH_COMMITTEE),
     RoleKind.DISCIPLINE_MEMBER: frozenset(_BRANCH_COMMITTEE),
-    RoleKind.COMMITTEE_MEMBER: frozenset({C.VIEW_PEOPLE, C.REVIEW_LIAISONS, C.RATE, C.EXPORT}),
+    RoleKind.COMMITTEE_MEMBER: frozenset({C.VIEW_PEOPLE, C.REVIEW_LIAISONS, C.RATE, C.EXPORT, C.ISSUE_NOTICES}),
     RoleKind.COMMITTEE_SECRETARY: frozenset(
         {C.VIEW_PEOPLE, C.VIEW_ID_NUMBERS, C.LOG_MEETINGS, C.MANAGE_RECRUITMENT, C.REVIEW_LIAISONS, C.RATE,
-         C.EXPORT}
+         C.EXPORT, C.ISSUE_NOTICES}
     ),
     RoleKind.ORG_DEPARTMENT: frozenset(
         {C.VIEW_PEOPLE, C.VIEW_ID_NUMBERS, C.EDIT_PEOPLE, C.MANAGE_RECRUITMENT, C.REVIEW_LIAISONS, C.RATE,
-         C.EXPORT, C.ADMINISTER}
+         C.EXPORT, C.ADMINISTER, C.ISSUE_NOTICES}
     ),
     RoleKind.SYSTEM_ADMIN: frozenset(Capability.values),
 }

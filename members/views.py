@@ -82,7 +82,19 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_list": permissions.has_capability_anywhere(user, Capability.VIEW_PEOPLE),
         "can_reveal": selectors.can_view_id_number(user=user, person=person),
         "can_edit": permissions.has_capability(user, person.organization, Capability.EDIT_PEOPLE),
+        "meeting_attendance": _meeting_attendance(user, person),
     })
+
+
+def _meeting_attendance(user, person: Person) -> dict | None:
+    """The person's latest meetings (attended or missed) among those the user may see; None: no meetings to show."""
+    from branches.meetings.selectors import person_attendance
+
+    rows = list(person_attendance(user=user, person=person)[:20])
+    if not rows and not permissions.has_capability(user, person.organization, Capability.LOG_MEETINGS):
+        return None
+    return {"rows": rows, "present": sum(1 for a in rows if a.status == "present"),
+            "missed": sum(1 for a in rows if a.status != "present")}
 
 
 @login_required

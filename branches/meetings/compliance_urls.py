@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import compliance_views as views
+
+app_name = "compliance"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("branch/<int:pk>/", views.calendar, name="calendar"),
+    path("branch/<int:pk>/card/", views.card, name="card"),
+]

@@ -170,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AttendanceStatusEnum": "branches.models.meetings.AttendanceStatus",
+        "AttachmentKindEnum": "branches.models.meetings.AttachmentKind",
+        "MeetingStatusEnum": "branches.models.meetings.MeetingStatus",
+        "RoleKindEnum": "branches.models.tree.RoleKind",
+    },
 }
 
 # Celery. With nothing configured the broker is a folder on disk, so jobs run without any server;
@@ -210,6 +216,9 @@ PORTAL_ORG_RULES = {
     "committee_required_from": 7,  # full members from which a 支部委员会 is required
     "term_warning_days": 90,  # warn this many days before a committee's term ends
 }
+# Organizational life: attachments (photos, sign-in sheets, PDFs) and 民主评议 (优秀 at most this share).
+PORTAL_MEETING_ATTACHMENT_MAX_MB = env.float("PORTAL_MEETING_ATTACHMENT_MAX_MB", default=10)
+PORTAL_APPRAISAL_EXCELLENT_MAX_RATIO = "1/3"
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

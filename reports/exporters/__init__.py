@@ -8,12 +8,15 @@ from typing import Any
 from branches import permissions
 
 from .base import BaseExporter, Column, ExportError, ListExporter
+from .compliance import ComplianceExporter, SelfCheckExporter
 from .people import PeopleExporter
 from .roster import OrgRosterExporter
 
 EXPORTERS: dict[str, type[BaseExporter]] = {
     PeopleExporter.identifier: PeopleExporter,
     OrgRosterExporter.identifier: OrgRosterExporter,
+    SelfCheckExporter.identifier: SelfCheckExporter,
+    ComplianceExporter.identifier: ComplianceExporter,
 }
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_registry_holds_the_first_two_exporters():
-    assert set(EXPORTERS) == {"people", "org_roster"}
+    assert {"people", "org_roster"} <= set(EXPORTERS)
     people = get_exporter("people")
     assert isinstance(people, ListExporter)
     assert people.formats == ("xlsx", "csv")
@@ -33,7 +33,7 @@ def test_registry_holds_the_first_two_exporters():
 
 
 def test_exporters_for_follows_the_export_capability(rworld):
-    assert {e.identifier for e in exporters_for(user("shuji_a"))} == {"people", "org_roster"}
+    assert {"people", "org_roster"} <= {e.identifier for e in exporters_for(user("shuji_a"))}
     assert exporters_for(user("xuanchuan_a")) == []
     assert exporters_for(user("dangyuan")) == []
 

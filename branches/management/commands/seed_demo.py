@@ -20,11 +20,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", choices=sorted(SCALES), default="small", help=_("数据规模"))
-        parser.add_argument("--reset", action="store_true", help=_("先清空平台全部数据（含账号与审计日志）"))
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("随机种子（同一种子同一天生成相同数据）"))
+        # argparse formats plain strings only: resolve the translations now.
+        parser.description = str(self.help)
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small", help=str(_("数据规模")))
+        parser.add_argument("--reset", action="store_true", help=str(_("先清空平台全部数据（含账号与审计日志）")))
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                            help=str(_("随机种子（同一种子同一天生成相同数据）")))
         parser.add_argument(
-            "--allow-production", action="store_true", help=_("在 DEBUG 关闭的环境中也允许运行（会创建公开密码的演示账号）")
+            "--allow-production", action="store_true",
+            help=str(_("在 DEBUG 关闭的环境中也允许运行（会创建公开密码的演示账号）")),
         )
 
     def handle(self, *args, scale: str, reset: bool, seed: int, allow_production: bool, **options) -> None:
