@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-
 __all__ = ["TimeStampedModel", "OrgType", "UnitRelation", "OrganizationQuerySet", "OrganizationManager",
            "Organization", "RoleKind", "RoleQuerySet", "Role"]
 
