@@ -9,7 +9,15 @@ def portal(request):
     if user is None or not user.is_authenticated:
         return {"LANGUAGES": settings.LANGUAGES}
     C = permissions.Capability
+    scope = permissions.scope_for(user)
+    # Reminders go to role holders only: one count query for them, none for everyone else.
+    unread = 0
+    if scope.role_kinds or scope.is_superuser:
+        from .models import Notification
+
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {
+        "notifications_unread": unread,
         "LANGUAGES": settings.LANGUAGES,
         "nav": {
             "people": permissions.has_capability_anywhere(user, C.VIEW_PEOPLE),

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("reports.api_urls")),
     path("", include("branches.meetings.api_urls")),
     path("", include("branches.notices.api_urls")),
+    path("", include("branches.notifications_api")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("meetings/", include("branches.meetings.urls")),
     path("compliance/", include("branches.meetings.compliance_urls")),
     path("notices/", include("branches.notices.urls")),
+    path("notifications/", include("branches.notifications_urls")),
     path("people/", include("members.urls")),
     path("jobs/", include("reports.urls")),
     path("admin/", admin.site.urls),

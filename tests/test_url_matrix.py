@@ -151,8 +151,9 @@ CASES.update({
 from tests.compliance import url_cases as compliance_cases  # noqa: E402
 from tests.meetings import url_cases as meeting_cases  # noqa: E402
 from tests.notices import url_cases as notice_cases  # noqa: E402
+from tests.notifications import url_cases as notification_cases  # noqa: E402
 
-AREAS = (meeting_cases, compliance_cases, notice_cases)
+AREAS = (meeting_cases, compliance_cases, notice_cases, notification_cases)
 for _area in AREAS:
     CASES.update(_area.CASES)
 

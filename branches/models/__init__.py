@@ -2,4 +2,5 @@
 
 from .meetings import *  # noqa: F403
 from .notices import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .tree import *  # noqa: F403

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -205,7 +206,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-jobs": {"task": "reports.tasks.purge_expired_jobs_task", "schedule": 3600.0},
+    # Daily reminders for branch secretaries, 06:30 in CELERY_TIMEZONE (Asia/Shanghai).
+    "reminders-daily": {"task": "branches.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=30)},
 }
+# E-mail each secretary a digest of the day's new reminders (the portal's notification list shows them anyway).
+PORTAL_REMINDER_EMAIL_DIGEST = env.bool("PORTAL_REMINDER_EMAIL_DIGEST", default=True)
 
 # Portal settings.
 PORTAL_JOB_RESULT_DAYS = env.int("PORTAL_JOB_RESULT_DAYS", default=7)
