@@ -42,11 +42,12 @@ from branches.models import (
     Vote,
 )
 from branches.permissions import Capability
+from branches.uploads import check_upload
 from members.codes import PoliticalStatus
 from members.models import Person
 
 from .rules import rule_set_for
-from .validation import ALLOWED_UPLOADS, VoteCounts, sniff_content_type, vote_count_problems
+from .validation import VoteCounts, vote_count_problems
 
 MEETING_FIELDS = (
     "meeting_type", "title", "held_at", "ends_at", "place", "host", "recorder", "topics", "minutes", "decisions",
@@ -701,38 +702,19 @@ def meeting_confirm(*, actor: Any, meeting: Meeting) -> Meeting:
     return locked_meeting
 
 
-def _size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MB"
-    return f"{size / 1024:.1f} KB"
+MEETING_FILE_TYPES = ("jpg", "jpeg", "png", "webp", "pdf")
 
 
 @transaction.atomic
 def attachment_add(*, actor: Any, meeting: Meeting, uploaded_file: Any, kind: str) -> MeetingAttachment:
     """Attach a photo (jpg/png/webp) or PDF; the content is checked by its first bytes, not by its name."""
     permissions.check(actor, meeting.organization, Capability.LOG_MEETINGS)
-    name = str(getattr(uploaded_file, "name", "") or "")
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = "、".join(sorted({e.upper() for e in ALLOWED_UPLOADS if e != "jpeg"}))
-    if ext not in ALLOWED_UPLOADS:
-        raise ValidationError({"file": gettext("文件“%(name)s”的类型不允许：只能上传 %(allowed)s 文件。")
-                               % {"name": name, "allowed": allowed}})
-    size = int(getattr(uploaded_file, "size", 0) or 0)
-    max_mb = float(getattr(settings, "PORTAL_MEETING_ATTACHMENT_MAX_MB", 10))
-    if size > max_mb * 1024 * 1024:
-        raise ValidationError({"file": gettext("文件“%(name)s”大小为 %(size)s，超过上限 %(limit)s MB。")
-                               % {"name": name, "size": _size_text(size), "limit": f"{max_mb:g}"}})
-    if size == 0:
-        raise ValidationError({"file": gettext("文件“%(name)s”是空文件。") % {"name": name}})
-    uploaded_file.seek(0)
-    head = uploaded_file.read(16)
-    uploaded_file.seek(0)
-    sniffed = sniff_content_type(head)
-    if sniffed is None or sniffed != ALLOWED_UPLOADS[ext]:
-        raise ValidationError({"file": gettext("文件“%(name)s”的内容与扩展名不符，或不是允许的图片/PDF 文件。")
-                               % {"name": name}})
+    name, content_type, size = check_upload(
+        uploaded_file, allowed=MEETING_FILE_TYPES,
+        max_mb=float(getattr(settings, "PORTAL_MEETING_ATTACHMENT_MAX_MB", 10)),
+    )
     attachment = MeetingAttachment(
-        meeting=meeting, kind=kind, original_name=name[:200], size=size, content_type=sniffed,
+        meeting=meeting, kind=kind, original_name=name[:200], size=size, content_type=content_type,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     attachment.file.name = "pending"

@@ -83,28 +83,3 @@ def vote_count_problems(counts: VoteCounts) -> list[str]:
             % {"expected": c.expected, "total": c.yes + c.written_yes, "written": c.written_yes}
         )
     return problems
-
-
-# ---- uploads --------------------------------------------------------------------------------------------
-
-# extension -> (content type, test on the first bytes)
-ALLOWED_UPLOADS: dict[str, str] = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "pdf": "application/pdf",
-}
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """The content type the file's first bytes show, among the allowed ones (None: none of them)."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None

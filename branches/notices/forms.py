@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.forms import PortalFormMixin
 from branches.models import Meeting, MeetingType, NoticeItem, Organization, RequirementKind
 
-from .services import ALLOWED_FILES, ItemData
+from .services import NOTICE_FILE_TYPES, ItemData
 
 
 class NoticeForm(PortalFormMixin, forms.Form):
@@ -57,7 +57,7 @@ class SubmissionForm(PortalFormMixin, forms.Form):
                                      empty_label=_("请选择本支部召开的会议"))
     file = forms.FileField(label=_("文件"), required=False,
                            help_text=_("PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{e}" for e in ALLOWED_FILES)}))
+                           widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{e}" for e in NOTICE_FILE_TYPES)}))
 
     def __init__(self, *args: Any, item: NoticeItem, meetings: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -39,21 +39,14 @@ from branches.models import (
     RoleKind,
     WorkNotice,
 )
+from branches.uploads import check_upload
 
 C = permissions.Capability
 ISSUER_TYPES = (OrgType.COMMITTEE, OrgType.GENERAL_BRANCH)
 # Roles whose holders get a reminder e-mail for their branch.
 REMINDED_KINDS = (RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY, RoleKind.ORGANIZATION_MEMBER)
 
-# extension -> (content type, magic prefix)
-ALLOWED_FILES: dict[str, tuple[str, bytes]] = {
-    "pdf": ("application/pdf", b"%PDF-"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
-    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-}
+NOTICE_FILE_TYPES = ("pdf", "docx", "xlsx", "jpg", "jpeg", "png")
 
 
 @dataclass
@@ -155,18 +148,8 @@ def notice_issue(*, actor: Any, notice: WorkNotice) -> WorkNotice:
 
 
 def _check_file(file: UploadedFile) -> tuple[str, str]:
-    name = file.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ALLOWED_FILES:
-        raise ValidationError({"file": _("只能上传 PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG 文件。")})
-    if file.size is not None and file.size > max_file_bytes():
-        raise ValidationError({"file": _("文件不能超过 %(mb)s MB。") % {"mb": max_file_bytes() // (1024 * 1024)}})
-    content_type, magic = ALLOWED_FILES[ext]
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    if not head.startswith(magic):
-        raise ValidationError({"file": _("文件内容与扩展名不符，请上传真实的 PDF、Word、Excel 或图片文件。")})
+    name, content_type, _size = check_upload(file, allowed=NOTICE_FILE_TYPES,
+                                             max_mb=max_file_bytes() / (1024 * 1024))
     return name[-200:], content_type
 
 

@@ -489,7 +489,7 @@ def test_uploads_too_large_are_refused(world, members, make_meeting, media, sett
     with pytest.raises(ValidationError) as info:
         services.attachment_add(actor=world.shuji_a, meeting=meeting,
                                 uploaded_file=SimpleUploadedFile("大.pdf", PDF + b"0" * 2000), kind="document")
-    assert "超过上限 0.001 MB" in info.value.message_dict["file"][0]
+    assert "不能超过 0.001 MB" in info.value.message_dict["file"][0]
     assert MeetingAttachment.objects.count() == 0
 
 
