@@ -14,6 +14,7 @@ from .tree import Organization, TimeStampedModel
 __all__ = [
     "MeetingType", "MeetingStatus", "Meeting", "AttendanceStatus", "Attendance", "MeetingGuest", "Vote",
     "AppraisalGrade", "Grade", "AttachmentKind", "MeetingAttachment", "MeetingRevision", "RuleDomain", "RuleSet",
+    "ComplianceSummary",
 ]
 
 
@@ -251,3 +252,35 @@ class RuleSet(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ComplianceSummary(models.Model):
+    """A branch's 三会一课 tallies for a year as evaluated on `computed_on`, kept so that the committee overview
+    sorts, filters and pages every branch in SQL. Derived data: rebuilt for a branch when its meetings or its
+    committee change, for every branch each night and whenever a rule set changes
+    (branches.meetings.summaries)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="compliance_summaries",
+                                     verbose_name=_("党组织"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    computed_on = models.DateField(_("计算日期"))
+    month_done = models.PositiveSmallIntegerField(_("本月已完成"), default=0)
+    month_required = models.PositiveSmallIntegerField(_("本月应完成"), default=0)
+    quarter_done = models.PositiveSmallIntegerField(_("本季度已完成"), default=0)
+    quarter_required = models.PositiveSmallIntegerField(_("本季度应完成"), default=0)
+    year_done = models.PositiveSmallIntegerField(_("全年已完成"), default=0)
+    year_required = models.PositiveSmallIntegerField(_("全年应完成"), default=0)
+    overdue = models.PositiveSmallIntegerField(_("逾期项数"), default=0)
+    due = models.PositiveSmallIntegerField(_("待完成项数"), default=0)
+    month_ratio = models.FloatField(_("本月完成率"), default=1.0)
+    quarter_ratio = models.FloatField(_("本季度完成率"), default=1.0)
+    year_ratio = models.FloatField(_("全年完成率"), default=1.0)
+
+    class Meta:
+        verbose_name = _("组织生活完成情况汇总")
+        verbose_name_plural = _("组织生活完成情况汇总")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="compliance_summary_once")]
+        indexes = [models.Index(fields=["year", "computed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} · {self.year}"

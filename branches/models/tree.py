@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 __all__ = ["TimeStampedModel", "OrgType", "UnitRelation", "OrganizationQuerySet", "OrganizationManager",
-           "Organization", "RoleKind", "RoleQuerySet", "Role"]
+           "Organization", "RoleKind", "RoleQuerySet", "Role", "CommitteePosition", "CommitteeSeat"]
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -166,6 +166,56 @@ class Role(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} · {self.get_kind_display()}"
+
+    def is_active(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+class CommitteePosition(models.TextChoices):
+    SECRETARY = "secretary", _("书记")
+    DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+    ORGANIZATION = "organization", _("组织委员")
+    PROPAGANDA = "propaganda", _("宣传委员")
+    DISCIPLINE = "discipline", _("纪检委员")
+    YOUTH = "youth", _("青年委员")
+    WOMEN = "women", _("妇女委员")
+    MEMBER = "member", _("委员")
+
+
+class CommitteeSeat(TimeStampedModel):
+    """A seat on an organization's committee (支部委员会 / 党委 / 党总支委员会) held by a person for a term,
+    whether or not the person has a login. The committee's meetings default to inviting its sitting members."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="committee_seats",
+                                     verbose_name=_("党组织"))
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="committee_seats",
+                               verbose_name=_("委员"))
+    position = models.CharField(_("职务"), max_length=30, choices=CommitteePosition.choices,
+                                default=CommitteePosition.MEMBER)
+    starts_on = models.DateField(_("任职日期"))
+    ends_on = models.DateField(_("离任日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("委员会成员")
+        verbose_name_plural = _("委员会成员")
+        ordering = ["organization__path", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="committee_seat_ends_after_start",
+                violation_error_message=_("离任日期不能早于任职日期。"),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "person"], condition=Q(ends_on__isnull=True),
+                name="committee_seat_once_while_sitting",
+                violation_error_message=_("此人已是该组织的在任委员。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_position_display()}"
 
     def is_active(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
