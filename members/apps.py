@@ -13,3 +13,4 @@ class MembersConfig(AppConfig):
 
         auditlog.register(models.Person, mask_fields=["id_number"], exclude_fields=["name_pinyin", "name_initials"])
         auditlog.register(models.PartyMembership)
+        auditlog.register(models.TrainingRecord)

@@ -214,3 +214,36 @@ class PartyMembership(TimeStampedModel):
                 errors.setdefault("party_group", []).append(gettext("党小组须属于该党员所在的党支部。"))
         if errors:
             raise ValidationError(errors)
+
+
+class TrainingKind(models.TextChoices):
+    CANDIDATE = "candidate", _("发展对象集中培训")
+    ACTIVIST = "activist", _("入党积极分子培训")
+    MEMBER = "member", _("党员教育培训")
+    OTHER = "other", _("其他")
+
+
+class TrainingRecord(TimeStampedModel):
+    """A training a person attended (集中培训 of 发展对象, member education), with its days and class hours."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="trainings", verbose_name=_("人员"))
+    kind = models.CharField(_("类别"), max_length=20, choices=TrainingKind.choices, default=TrainingKind.OTHER)
+    title = models.CharField(_("培训名称"), max_length=200)
+    organizer = models.CharField(_("举办单位"), max_length=100, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    days = models.DecimalField(_("天数"), max_digits=5, decimal_places=1, default=0)
+    class_hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = _("培训记录")
+        verbose_name_plural = _("培训记录")
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                   name="training_ends_after_start",
+                                   violation_error_message=_("结束日期不能早于开始日期。")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.title}"

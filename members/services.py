@@ -315,3 +315,50 @@ def id_number_reveal(*, actor: Any, person: Person) -> str:
     permissions.check(actor, person.organization, Capability.VIEW_ID_NUMBERS)
     audit.log_access(actor=actor, obj=person, what="id_number")
     return person.id_number or ""
+
+
+# ---- effects of the development pipeline (the caller, recruitment.services, checks its own capability) ---
+
+
+def membership_admit(*, actor: Any, person: Person, admitted_on: Any) -> PartyMembership:
+    """The committee approved the admission: the person becomes a 预备党员 from the branch vote's date."""
+    with transaction.atomic(), audit.acting(actor):
+        membership = _existing_membership(person) or PartyMembership(person=person)
+        membership.category = MemberCategory.PROBATIONARY
+        membership.admitted_on = admitted_on
+        membership.converted_on = None
+        person.political_status = PoliticalStatus.CPC_PROBATIONARY
+        _validate(actor, person, membership, status_given=False, membership_prefix="")
+        _save_person(person, ["political_status"])
+        membership.save()
+    return membership
+
+
+def membership_convert(*, actor: Any, person: Person, converted_on: Any) -> PartyMembership:
+    """Conversion approved: full member from the day probation ended (党龄 counts from then)."""
+    with transaction.atomic(), audit.acting(actor):
+        membership = PartyMembership.objects.select_for_update().get(person=person)
+        membership.category = MemberCategory.FULL
+        membership.converted_on = converted_on
+        _validate(actor, person, membership, status_given=False, membership_prefix="")
+        _save_person(person, ["political_status"])
+        membership.save()
+    return membership
+
+
+def membership_cancel(*, actor: Any, person: Person) -> None:
+    """取消预备党员资格: the membership record goes, the person is 群众 again (the pipeline keeps the history)."""
+    with transaction.atomic(), audit.acting(actor):
+        PartyMembership.objects.filter(person=person).delete()
+        person.political_status = PoliticalStatus.MASSES
+        _save_person(person, ["political_status"])
+
+
+def training_record(*, actor: Any, person: Person, data: dict) -> Any:
+    from .models import TrainingRecord
+
+    with transaction.atomic(), audit.acting(actor):
+        record = TrainingRecord(person=person, **data)
+        record.full_clean()
+        record.save()
+    return record

@@ -1,0 +1,190 @@
+"""The development pipeline (发展党员全程纪实): one person's way from 入党申请人 to 正式党员, step by step.
+
+The steps, their order, time limits and preconditions are data (a `branches.RuleSet` of the recruitment
+domain, see recruitment.rules); these tables keep what happened: which step, when, who acted, the outcome and
+conclusion, the meeting and vote behind it, the people around the candidate and the files."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Meeting, Organization, RuleSet, TimeStampedModel, Vote
+
+
+class Stage(models.TextChoices):
+    APPLICANT = "applicant", _("入党申请人")
+    ACTIVIST = "activist", _("入党积极分子")
+    CANDIDATE = "candidate", _("发展对象")
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员")
+
+
+STAGE_ORDER = [s.value for s in Stage]
+
+
+class PipelineStatus(models.TextChoices):
+    ACTIVE = "active", _("进行中")
+    COMPLETED = "completed", _("已完成")
+    STOPPED = "stopped", _("已终止")
+    CANCELLED = "cancelled", _("已取消预备党员资格")
+
+
+class Pipeline(TimeStampedModel):
+    """One person's development at one branch, from the application on.
+
+    The dates are facts copied from the steps that set them (so boards and rosters filter in SQL);
+    `next_step` and `next_due_on` are recomputed by the services after every step."""
+
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="pipelines",
+                               verbose_name=_("人员"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="pipelines",
+                                     verbose_name=_("党支部"))
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.APPLICANT)
+    status = models.CharField(_("状态"), max_length=20, choices=PipelineStatus.choices,
+                              default=PipelineStatus.ACTIVE)
+    applied_on = models.DateField(_("递交申请日期"))
+    activist_on = models.DateField(_("确定积极分子日期"), null=True, blank=True)
+    candidate_on = models.DateField(_("确定发展对象日期"), null=True, blank=True)
+    admitted_on = models.DateField(_("支部大会通过接收日期"), null=True, blank=True)
+    approved_on = models.DateField(_("上级党委审批日期"), null=True, blank=True)
+    probation_ends_on = models.DateField(_("预备期满日期"), null=True, blank=True)
+    extended_months = models.PositiveSmallIntegerField(_("延长预备期（月）"), default=0)
+    converted_on = models.DateField(_("转正日期"), null=True, blank=True)
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    end_reason = models.TextField(_("终止原因"), blank=True)
+    next_step = models.CharField(_("下一步"), max_length=40, blank=True)
+    next_due_on = models.DateField(_("下一步期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("发展党员纪实")
+        verbose_name_plural = _("发展党员纪实")
+        ordering = ["organization__path", "applied_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(status="active"),
+                                    name="pipeline_one_active_per_person",
+                                    violation_error_message=_("此人已有进行中的发展党员纪实。")),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "stage"], name="pipeline_org_status_stage"),
+            models.Index(fields=["status", "next_due_on"], name="pipeline_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_stage_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PipelineStatus.ACTIVE
+
+
+class Outcome(models.TextChoices):
+    PASSED = "passed", _("通过")
+    RETURNED = "returned", _("退回")
+    FAILED = "failed", _("不通过")
+    EXTENDED = "extended", _("延长预备期")
+    CANCELLED = "cancelled", _("取消预备党员资格")
+
+
+class StepRecord(TimeStampedModel):
+    """One step as it happened. `violations` keeps the time limits the step broke, explained in Chinese at the
+    time it was recorded (the step is a fact; the portal records it and says what was wrong)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="steps",
+                                 verbose_name=_("纪实"))
+    step = models.CharField(_("步骤"), max_length=40)
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("依据规则"))
+    done_on = models.DateField(_("日期"))
+    actor = models.CharField(_("经办人或组织"), max_length=100, blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, default=Outcome.PASSED)
+    conclusion = models.TextField(_("结论或意见"), blank=True)
+    details = models.JSONField(_("其他事项"), default=dict, blank=True)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("会议记录"))
+    vote = models.ForeignKey(Vote, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("表决"))
+    violations = models.JSONField(_("违反的时限"), default=list, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+", verbose_name=_("记录人"))
+
+    class Meta:
+        verbose_name = _("发展步骤")
+        verbose_name_plural = _("发展步骤")
+        ordering = ["done_on", "pk"]
+        indexes = [models.Index(fields=["pipeline", "step"], name="steprecord_pipeline_step")]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline_id} · {self.step} · {self.done_on}"
+
+
+def step_attachment_path(instance: StepAttachment, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recruitment/{instance.record.pipeline_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class StepAttachment(models.Model):
+    record = models.ForeignKey(StepRecord, on_delete=models.CASCADE, related_name="attachments",
+                               verbose_name=_("发展步骤"))
+    file = models.FileField(_("文件"), upload_to=step_attachment_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+", verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SupporterRole(models.TextChoices):
+    CONTACT = "contact", _("培养联系人")
+    SPONSOR = "sponsor", _("入党介绍人")
+
+
+class Supporter(TimeStampedModel):
+    """A 培养联系人 or 入党介绍人 of a candidate, for a period (a contact may be replaced)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="supporters",
+                                 verbose_name=_("纪实"))
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="supporting",
+                               verbose_name=_("党员"))
+    role = models.CharField(_("身份"), max_length=20, choices=SupporterRole.choices)
+    assigned_on = models.DateField(_("确定日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("培养联系人和入党介绍人")
+        verbose_name_plural = _("培养联系人和入党介绍人")
+        ordering = ["role", "assigned_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "person", "role"], condition=Q(ended_on__isnull=True),
+                                    name="supporter_once_while_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()}"
+
+
+class WorkdayOverride(models.Model):
+    """A day the official holiday calendar gets wrong or does not know yet (a new year's 放假调休 notice)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {'+' if self.is_workday else '-'}"

@@ -87,9 +87,10 @@ def requirements(rule: RuleSet | None) -> list[Requirement]:
 
 def validate_parameters(parameters: Any, *, domain: str = RuleDomain.MEETINGS) -> None:
     """Raise ValidationError (Chinese, one message per problem) unless the parameters are well formed."""
-    if domain != RuleDomain.MEETINGS:
-        if not isinstance(parameters, Mapping):
-            raise ValidationError(gettext("参数必须是 JSON 对象，例如 {\"requirements\": [...]}。"))
+    if domain == RuleDomain.RECRUITMENT:
+        from recruitment.rules import validate
+
+        validate(parameters)
         return
     errors: list[str] = []
     if not isinstance(parameters, Mapping):
