@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("branches.meetings.api_urls")),
     path("", include("branches.notices.api_urls")),
     path("", include("branches.notifications_api")),
+    path("", include("recruitment.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("notices/", include("branches.notices.urls")),
     path("notifications/", include("branches.notifications_urls")),
     path("people/", include("members.urls")),
+    path("recruitment/", include("recruitment.urls")),
     path("jobs/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,3 @@
+"""URLs of the development pipeline (api_urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the development pipeline (urls_branch)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the development pipeline (urls_committee)."""
+
+urlpatterns: list = []
