@@ -6,6 +6,10 @@ Two steps, each explicit:
 PostgreSQL; about 300,000 meetings there), once: it refuses when the database already holds meetings.
 Per branch and period each required type is held with a fixed probability (seeded random), so every
 branch has a realistic mix of done and overdue; 党小组会 are recorded at the branch's first party group.
+Each meeting gets attendance rows (several million at cas): the branch's party members, the group's for a
+党小组会, about a fifth of them for a 支委会; 85 % present, 10 % on leave, 5 % absent. PostgreSQL takes them
+through COPY, other databases through large bulk_create batches. Last, it refreshes every branch's
+compliance summary (branches.meetings.summaries.refresh: what the nightly job does) and reports its time.
 
 `run` starts gunicorn (production settings, plain HTTP) on 127.0.0.1:<port>, logs in over HTTP and times,
 interleaved after a warm-up,
@@ -82,15 +86,31 @@ def _django() -> None:
 # ---- seed ------------------------------------------------------------------------------------------------
 
 
+ATTENDANCE_MIX = (("present", 0.85, ""), ("leave", 0.10, "出差"), ("absent", 0.05, ""))
+
+
+def _attendance_status(rnd) -> tuple[str, str]:
+    x = rnd.random()
+    for status, share, reason in ATTENDANCE_MIX:
+        if x < share:
+            return status, reason
+        x -= share
+    return ATTENDANCE_MIX[0][0], ""
+
+
 def seed(batch: int = 5000) -> dict:
     _django()
     import datetime
+    import io
     import random
 
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
-    from branches.models import Meeting, MeetingStatus, Organization, OrgType
+    from branches.meetings import summaries
+    from branches.models import Attendance, Meeting, MeetingStatus, Organization, OrgType
+    from members.codes import PoliticalStatus
+    from members.models import Person
 
     if Meeting.objects.exists():
         raise SystemExit("this database already holds meetings; seed refuses to add more")
@@ -102,16 +122,49 @@ def seed(batch: int = 5000) -> dict:
     for path, pk in (Organization.objects.filter(org_type=OrgType.PARTY_GROUP, closed_on__isnull=True)
                      .order_by("path").values_list("path", "pk")):
         groups.setdefault(path[:-Organization.steplen], pk)
+    # Who attends: a branch's party members, or a party group's.
+    branch_members: dict[int, list[int]] = {}
+    group_members: dict[int, list[int]] = {}
+    for pk, org_id, group_id in (Person.objects.filter(political_status__in=[PoliticalStatus.CPC_MEMBER,
+                                                                             PoliticalStatus.CPC_PROBATIONARY])
+                                 .order_by("pk").values_list("pk", "organization_id", "membership__party_group_id")):
+        branch_members.setdefault(org_id, []).append(pk)
+        if group_id:
+            group_members.setdefault(group_id, []).append(pk)
+    postgres = connection.vendor == "postgresql"
     rows: list[Meeting] = []
-    created = 0
+    attendees: list[list[int]] = []
+    created = attended = 0
+    by_status: dict[str, int] = {}
     started = time.perf_counter()
 
+    def write_attendance(pairs: list[tuple[int, list[int]]]) -> None:
+        """PostgreSQL: COPY (several million rows); elsewhere large bulk_create batches."""
+        nonlocal attended
+        lines: list[tuple[int, int, str, str]] = []
+        for meeting_id, people in pairs:
+            for person_id in people:
+                status, reason = _attendance_status(rnd)
+                by_status[status] = by_status.get(status, 0) + 1
+                lines.append((meeting_id, person_id, status, reason))
+        if postgres:
+            buffer = io.StringIO("".join(f"{m}\t{p}\t{st}\t{r}\n" for m, p, st, r in lines))
+            with connection.cursor() as cursor:
+                cursor.cursor.copy_expert(
+                    "COPY branches_attendance (meeting_id, person_id, status, reason) FROM STDIN", buffer)
+        else:
+            Attendance.objects.bulk_create(
+                [Attendance(meeting_id=m, person_id=p, status=st, reason=r) for m, p, st, r in lines],
+                batch_size=batch)
+        attended += len(lines)
+
     def flush() -> None:
-        nonlocal created, rows
+        nonlocal created, rows, attendees
         with transaction.atomic():
             Meeting.objects.bulk_create(rows, batch_size=batch)
+            write_attendance([(m.pk, people) for m, people in zip(rows, attendees, strict=True)])
         created += len(rows)
-        rows = []
+        rows, attendees = [], []
 
     for branch in branches:
         group = groups.get(branch.path)
@@ -134,15 +187,27 @@ def seed(batch: int = 5000) -> dict:
                         title=f"{year}年{month}月{branch.short_name}", held_at=held,
                         status=MeetingStatus.CONFIRMED if rnd.random() < 0.7 else MeetingStatus.DRAFT,
                     ))
+                    members = group_members.get(group, []) if mtype == "group" else branch_members.get(branch.pk, [])
+                    # The committee meets with about a fifth of the members; everything else with all of them.
+                    attendees.append(members[:max(3, len(members) // 5)] if mtype == "committee" else members)
         if len(rows) >= batch:
             flush()
     flush()
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
+    seeded = time.perf_counter() - started
+    if postgres:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE branches_meeting")
-    return {"branches": len(branches), "meetings": created, "seconds": round(time.perf_counter() - started, 1)}
+            cursor.execute("VACUUM ANALYZE branches_attendance")
+    # The nightly job's cost: every open branch's summary for this year.
+    started = time.perf_counter()
+    refreshed = summaries.refresh()
+    refresh_seconds = time.perf_counter() - started
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE branches_compliancesummary")
+    return {"branches": len(branches), "meetings": created, "attendance": attended,
+            "attendance_by_status": by_status, "seconds": round(seeded, 1),
+            "summaries": refreshed, "summaries_seconds": round(refresh_seconds, 2)}
 
 
 # ---- query counts (child process per database) -----------------------------------------------------------
@@ -155,10 +220,11 @@ def count_queries() -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from branches.models import Meeting, Role
+    from branches.models import Attendance, Meeting, Role
 
     branch = Role.objects.filter(user__username="shuji_a").select_related("organization").first().organization
-    result: dict = {"meetings": Meeting.objects.count(), "branch": branch.pk, "users": {}}
+    result: dict = {"meetings": Meeting.objects.count(), "attendance": Attendance.objects.count(),
+                    "branch": branch.pk, "users": {}}
     for username, views in views_for(branch.pk).items():
         client = Client(HTTP_HOST=HOST)
         client.force_login(get_user_model().objects.get(username=username))
@@ -208,7 +274,8 @@ def time_views(port: int, views: dict[str, dict[str, str]], requests: int, warmu
 
 def report(views: dict, timings: dict, counts: dict, small: dict | None) -> str:
     lines = [
-        f"meetings: {counts['meetings']} (this db)" + (f", {small['meetings']} (small)" if small else ""),
+        f"meetings: {counts['meetings']}, attendance rows: {counts['attendance']} (this db)"
+        + (f"; {small['meetings']} and {small['attendance']} (small)" if small else ""),
         "",
         "| user | view | median ms | p90 ms | × bare page | queries small | queries this db |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -260,7 +327,7 @@ def main() -> None:
             parser.error(f"{HOST}:{args.port} is in use; choose another --port")
         env = server_env(args.database_url, work_dir, args.settings)
         collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                                   env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+                                   env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
         if collected.returncode != 0:
             raise SystemExit(f"collectstatic failed:\n{collected.stderr[-2000:]}")
         counts = child(args.database_url, work_dir, args.settings, "child-count")

@@ -9,12 +9,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, services
-from .models import Organization, Role, RuleSet
+from .models import CommitteeSeat, Notification, Organization, Role, RuleSet
 from .permissions import Capability
+from .tasks import refresh_compliance_summaries_task
 
 
 class ScopedAdminMixin:
@@ -107,6 +109,48 @@ class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
         services.role_end(actor=request.user, role=obj, ends_on=form.cleaned_data["ends_on"])
 
 
+class CommitteeSeatChangeForm(forms.ModelForm):
+    """Seats are added on the organization page (where the membership rules are checked); here they can
+    only be ended, through services.seat_end."""
+
+    class Meta:
+        model = CommitteeSeat
+        fields = ["ends_on"]
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data.get("ends_on")
+        if ends_on is None:
+            raise ValidationError(_("请填写离任日期；委员只能离任，不能删除。"))
+        if ends_on > timezone.localdate():
+            raise ValidationError(_("离任日期不能晚于今天：请在离任后登记。"))
+        if ends_on < self.instance.starts_on:
+            raise ValidationError(_("离任日期不能早于任职日期。"))
+        return ends_on
+
+
+@admin.register(CommitteeSeat)
+class CommitteeSeatAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    org_prefix = "organization__"
+    form = CommitteeSeatChangeForm
+    list_display = ["person", "organization", "position", "starts_on", "ends_on"]
+    list_filter = ["position", ("ends_on", admin.EmptyFieldListFilter)]
+    search_fields = ["person__name", "organization__name", "organization__short_name"]
+    list_select_related = ["person", "organization"]
+    readonly_fields = ["person", "organization", "position", "starts_on", "note", "created_at", "updated_at"]
+    fields = ["person", "organization", "position", "starts_on", "ends_on", "note", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # seats are added on the organization page, which checks who may sit
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.ends_on is not None:
+            return False  # an ended seat is history
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        services.seat_end(actor=request.user, seat=obj, ends_on=form.cleaned_data["ends_on"])
+
+
 class RuleSetForm(forms.ModelForm):
     """Parameters are checked by the same validator the compliance code relies on (clear Chinese errors)."""
 
@@ -160,9 +204,46 @@ class RuleSetAdmin(admin.ModelAdmin):
         with acting(request.user):
             obj.full_clean()
             super().save_model(request, obj, form, change)
+        transaction.on_commit(refresh_compliance_summaries_task.delay)  # the requirements may have changed
 
     def has_change_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NotificationReadFilter(admin.SimpleListFilter):
+    title = _("阅读状态")
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("未读")), ("yes", _("已读"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(read_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: reminders are computed every morning (branches.reminders); here an administrator checks who
+    was reminded of what, and whether it was read or e-mailed."""
+
+    org_prefix = "organization__"
+    list_display = ["created_on", "user", "organization", "kind", "title", "read_at", "emailed_at"]
+    list_filter = ["kind", NotificationReadFilter, "created_on", ("emailed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "key", "user__username", "user__first_name", "organization__name",
+                     "organization__short_name"]
+    list_select_related = ["user", "organization"]
+    date_hierarchy = "created_on"
+    ordering = ["-created_on", "-id"]
+    fields = ["user", "organization", "kind", "key", "title", "url", "created_on", "read_at", "emailed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

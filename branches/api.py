@@ -19,11 +19,12 @@ from rest_framework.views import APIView
 
 from . import permissions, selectors, services
 from .api_utils import StrictFieldsMixin
-from .models import Organization, OrgType, Role, RoleKind, UnitRelation
+from .models import CommitteePosition, CommitteeSeat, Organization, OrgType, Role, RoleKind, UnitRelation
 from .permissions import Capability, HasCapability
 
 ORG_TAG = ["organizations"]
 ROLE_TAG = ["roles"]
+COMMITTEE_TAG = ["committee"]
 
 
 class WarningSerializer(serializers.Serializer):
@@ -222,6 +223,86 @@ class OrganizationCloseApi(APIView):
         services.organization_close(actor=request.user, organization=org, **serializer.validated_data)
         org = _annotated(org)
         return Response(OrganizationOutput(org, context=_output([org])).data)
+
+
+# ---- committee seats ----------------------------------------------------------------------------------------
+
+
+class SeatOutput(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name")
+    position_display = serializers.CharField(source="get_position_display")
+    is_active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CommitteeSeat
+        fields = ["id", "organization", "person", "person_name", "position", "position_display", "starts_on",
+                  "ends_on", "note", "is_active"]
+
+    def get_is_active(self, seat: CommitteeSeat) -> bool:
+        return seat.is_active(self.context.get("on"))
+
+
+class CommitteeListCreateApi(APIView):
+    """The committee of an organization in scope: every seat (sitting first, 书记 first), or with `on` the
+    seats held that day. POST seats a full member of the organization (ADMINISTER there)."""
+
+    permission_classes = [IsAuthenticated, HasCapability]
+    capability = None
+    write_capability = Capability.ADMINISTER
+
+    @extend_schema_serializer(component_name="CommitteeSeatInput")
+    class InputSerializer(StrictFieldsMixin, serializers.Serializer):
+        person = serializers.IntegerField(help_text=_("人员 ID：本组织（含下级组织）的正式党员"))
+        position = serializers.ChoiceField(choices=CommitteePosition.choices)
+        starts_on = serializers.DateField()
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    class QuerySerializer(serializers.Serializer):
+        on = serializers.DateField(required=False, help_text=_("只列出这一天在任的委员"))
+
+    @extend_schema(tags=COMMITTEE_TAG, summary="List an organization's committee seats",
+                   parameters=[QuerySerializer], responses=SeatOutput(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        org = permissions.get_org_or_404(request.user, pk, None)
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on")
+        seats = selectors.committee_list(user=request.user, organization=org, on=on)
+        return Response(SeatOutput(seats, many=True, context={"on": on or timezone.localdate()}).data)
+
+    @extend_schema(tags=COMMITTEE_TAG, summary="Seat a member on the committee", request=InputSerializer,
+                   responses={201: SeatOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        org = permissions.get_org_or_404(request.user, pk, Capability.ADMINISTER)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        person = services.seat_person(organization=org, pk=data.pop("person"))
+        seat = services.seat_add(actor=request.user, organization=org, person=person, **data)
+        return Response(SeatOutput(seat).data, status=status.HTTP_201_CREATED)
+
+
+class CommitteeSeatEndApi(APIView):
+    permission_classes = [IsAuthenticated, HasCapability]
+    capability = Capability.ADMINISTER
+
+    @extend_schema_serializer(component_name="CommitteeSeatEndInput")
+    class InputSerializer(StrictFieldsMixin, serializers.Serializer):
+        ends_on = serializers.DateField(help_text=_("在任的最后一天"))
+        note = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                     help_text=_("离任原因，记入备注"))
+
+    @extend_schema(tags=COMMITTEE_TAG, summary="End a committee seat", request=InputSerializer,
+                   responses={200: SeatOutput})
+    def post(self, request: Request, pk: int, seat_pk: int) -> Response:
+        org = permissions.get_org_or_404(request.user, pk, Capability.ADMINISTER)
+        seat = CommitteeSeat.objects.filter(pk=seat_pk, organization=org).first()
+        if seat is None:
+            raise Http404
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        seat = services.seat_end(actor=request.user, seat=seat, **serializer.validated_data)
+        return Response(SeatOutput(seat).data)
 
 
 # ---- roles ------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class BranchesConfig(AppConfig):
 
         auditlog.register(models.Organization)
         auditlog.register(models.Role)
+        auditlog.register(models.CommitteeSeat)
         auditlog.register(models.Meeting)
         auditlog.register(models.Attendance)
         auditlog.register(models.Vote)

@@ -4,7 +4,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, OrgType, RoleKind
+from members.models import Person
+
+from .models import CommitteePosition, Organization, OrgType, RoleKind
 
 
 class PortalFormMixin:
@@ -124,6 +126,36 @@ class RoleGrantForm(PortalFormMixin, forms.Form):
 
 class RoleEndForm(PortalFormMixin, forms.Form):
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(), initial=timezone.localdate)
+
+
+class SeatAddForm(PortalFormMixin, forms.Form):
+    """Seat a person on an organization's committee; saving goes through services.seat_add."""
+
+    person = forms.ModelChoiceField(label=_("委员"), queryset=Person.objects.none(),
+                                    error_messages={"invalid_choice": _("所选人员不存在。")})
+    position = forms.ChoiceField(label=_("职务"), choices=CommitteePosition.choices,
+                                 initial=CommitteePosition.MEMBER)
+    starts_on = forms.DateField(label=_("任职日期"), widget=forms.DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False,
+                           help_text=_("例如：选举或批复文号"))
+
+    def __init__(self, *args, organization: Organization, candidates: list[Person] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The list offers eligible people only; any other id in the subtree still reaches the service, which
+        # explains why it is refused.
+        self.fields["person"].queryset = Person.objects.filter(organization__path__startswith=organization.path)
+        self.fields["person"].widget.choices = [("", "---------")] + [
+            (p.pk, _("%(name)s（%(org)s）") % {"name": p.name, "org": p.organization.short_name}
+             if p.organization_id != organization.pk else p.name)
+            for p in candidates
+        ]
+
+
+class SeatEndForm(PortalFormMixin, forms.Form):
+    ends_on = forms.DateField(label=_("离任日期"), widget=forms.DateInput(), initial=timezone.localdate,
+                              help_text=_("在任的最后一天"))
+    note = forms.CharField(label=_("离任原因"), max_length=100, required=False,
+                           help_text=_("例如：换届、调离、转出组织关系"))
 
 
 class RoleFilterForm(PortalFormMixin, forms.Form):

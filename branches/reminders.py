@@ -38,10 +38,19 @@ from branches.models import (
 
 # Roles at a branch that receive its reminders (they all grant LOG_MEETINGS).
 RECIPIENT_KINDS = (RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY, RoleKind.ORGANIZATION_MEMBER)
-# A required meeting is reminded as due this many days before its period ends.
-DUE_LEAD_DAYS = {"month": 7, "quarter": 15, "year": 30}
-# A notice item is reminded as due this many days before its deadline.
-NOTICE_LEAD_DAYS = 3
+
+
+def reminder_rules() -> dict[str, Any]:
+    """The reminder windows of settings.PORTAL_REMINDERS: `due_lead_days` (per period kind, how long before a
+    period ends a missing meeting is reminded as due), `overdue_days` (per period kind, how long after a missed
+    period ends it is still reminded as overdue — this is what carries December, the fourth quarter and last
+    year's yearly meetings into January) and `notice_lead_days` (how long before a notice item's deadline)."""
+    configured = getattr(settings, "PORTAL_REMINDERS", {})
+    return {
+        "due_lead_days": {"month": 7, "quarter": 15, "year": 30, **configured.get("due_lead_days", {})},
+        "overdue_days": {"month": 31, "quarter": 92, "year": 31, **configured.get("overdue_days", {})},
+        "notice_lead_days": configured.get("notice_lead_days", 3),
+    }
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,13 @@ class Due:
 
 
 def _meeting_dues(on: datetime.date) -> list[Due]:
-    """Required meetings of every open branch whose period ends soon (due) or ended last period (overdue)."""
+    """Required meetings of every open branch whose period ends soon (due) or ended recently (overdue).
+
+    Early in a year the periods of the previous year are evaluated too, as long as one of them can still be
+    within its overdue window (December, the fourth quarter, the year itself): otherwise a meeting missed in
+    December would never be reminded, since on 1 January the current year has nothing overdue yet."""
+    rules = reminder_rules()
+    lead, overdue_days = rules["due_lead_days"], rules["overdue_days"]
     orgs = Organization.objects.filter(closed_on__isnull=True,
                                        org_type__in=[*OrgType.branch_types(), OrgType.PARTY_GROUP])
     infos = compliance._branch_infos(orgs.order_by("path").only(
@@ -62,36 +77,42 @@ def _meeting_dues(on: datetime.date) -> list[Due]:
     if not infos:
         return []
     book = compliance.RuleBook(rulesmod.rule_sets())
-    year = compliance.year_period(on.year)
-    counts = compliance._count_meetings(orgs.values("pk"), infos, year.start, year.end, timezone.now())
+    years = [on.year]
+    if (on - datetime.date(on.year, 1, 1)).days < max(overdue_days.values(), default=0):
+        years.insert(0, on.year - 1)
+    now = timezone.now()
+    counts_by_year = {}
+    for y in years:
+        span = compliance.year_period(y)
+        counts_by_year[y] = compliance._count_meetings(orgs.values("pk"), infos, span.start, span.end, now)
     dues: list[Due] = []
     for info in infos:
         if not info.org.is_branch:
             continue
-        result = compliance.compute(info, book, counts, year=on.year, on=on)
-        url = reverse("compliance:calendar", args=[info.org.pk]) + f"?year={on.year}"
-        for (mtype, kind), cells in result.cells.items():
-            label = MeetingType(mtype).label if mtype in MeetingType.values else mtype
-            for cell in cells:
-                period = cell.period
-                if cell.status == compliance.DUE and (period.last_day - on).days < DUE_LEAD_DAYS[kind]:
-                    nkind = NotificationKind.MEETING_DUE
-                    title = gettext("%(period)s的%(type)s尚未召开，截止%(date)s") % {
-                        "period": period.label, "type": label, "date": period.last_day.isoformat()}
-                elif cell.status == compliance.OVERDUE and period.end <= on < period.end + (
-                        period.end - period.start):
-                    nkind = NotificationKind.MEETING_OVERDUE
-                    title = gettext("%(period)s的%(type)s已逾期未召开") % {"period": period.label, "type": label}
-                else:
-                    continue
-                key = f"meeting:{mtype}:{period.year}-{period.code}:{info.org.pk}"
-                dues.append(Due(info.org.pk, nkind, key, title, url))
+        for y in years:
+            result = compliance.compute(info, book, counts_by_year[y], year=y, on=on)
+            url = reverse("compliance:calendar", args=[info.org.pk]) + f"?year={y}"
+            for (mtype, kind), cells in result.cells.items():
+                label = MeetingType(mtype).label if mtype in MeetingType.values else mtype
+                for cell in cells:
+                    period = cell.period
+                    if cell.status == compliance.DUE and (period.last_day - on).days < lead[kind]:
+                        nkind = NotificationKind.MEETING_DUE
+                        title = gettext("%(period)s的%(type)s尚未召开，截止%(date)s") % {
+                            "period": period.label, "type": label, "date": period.last_day.isoformat()}
+                    elif cell.status == compliance.OVERDUE and 0 <= (on - period.end).days < overdue_days[kind]:
+                        nkind = NotificationKind.MEETING_OVERDUE
+                        title = gettext("%(period)s的%(type)s已逾期未召开") % {"period": period.label, "type": label}
+                    else:
+                        continue
+                    key = f"meeting:{mtype}:{period.year}-{period.code}:{info.org.pk}"
+                    dues.append(Due(info.org.pk, nkind, key, title, url))
     return dues
 
 
 def _notice_dues(on: datetime.date) -> list[Due]:
     """Items of issued notices not yet answered by a recipient branch, near or past their deadline."""
-    horizon = on + datetime.timedelta(days=NOTICE_LEAD_DAYS)
+    horizon = on + datetime.timedelta(days=reminder_rules()["notice_lead_days"])
     items = list(NoticeItem.objects.filter(notice__status=NoticeStatus.ISSUED, deadline__lte=horizon)
                  .select_related("notice"))
     if not items:

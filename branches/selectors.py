@@ -31,7 +31,7 @@ from members.codes import MemberCategory, MembershipStatus
 from members.models import PartyMembership, Person
 
 from . import permissions
-from .models import Organization, OrgType, Role
+from .models import CommitteePosition, CommitteeSeat, Organization, OrgType, Role
 from .permissions import Capability
 
 if TYPE_CHECKING:
@@ -336,6 +336,8 @@ class OrganizationDetail:
     can_view_people: bool
     can_export: bool
     people_in_scope: bool = field(default=False)
+    seats: list[CommitteeSeat] = field(default_factory=list)
+    former_seats: list[CommitteeSeat] = field(default_factory=list)
 
 
 def organization_detail(*, user: User, pk: Any) -> OrganizationDetail:
@@ -359,6 +361,7 @@ def organization_detail(*, user: User, pk: Any) -> OrganizationDetail:
     roles = list(
         Role.objects.active().filter(organization=org).select_related("user").order_by("kind", "starts_on")
     )
+    seats, former_seats = split_seats(committee_seats(organization=org))
     return OrganizationDetail(
         org=org,
         parent=ancestors[-1] if ancestors else None,
@@ -370,6 +373,8 @@ def organization_detail(*, user: User, pk: Any) -> OrganizationDetail:
         can_administer=permissions.has_capability(user, org, Capability.ADMINISTER),
         can_view_people=permissions.has_capability(user, org, Capability.VIEW_PEOPLE),
         can_export=permissions.has_capability(user, org, Capability.EXPORT),
+        seats=seats,
+        former_seats=former_seats,
     )
 
 
@@ -711,3 +716,86 @@ def member_dashboard(*, user: User) -> MemberDashboard:
         c = membership.converted_on
         years = today.year - c.year - ((today.month, today.day) < (c.month, c.day))
     return MemberDashboard(person=person, membership=membership, party_years=years)
+
+
+# ---- committee seats ----------------------------------------------------------------------------------
+
+# 书记 first, then 副书记 and the committee's other positions in the order the regulations list them.
+POSITION_ORDER = {value: index for index, value in enumerate(CommitteePosition.values)}
+
+
+def _seat_order(seat: CommitteeSeat) -> tuple[int, datetime.date, int]:
+    return (POSITION_ORDER.get(seat.position, len(POSITION_ORDER)), seat.starts_on, seat.pk or 0)
+
+
+def sitting_seats(*, organization: Organization, on: datetime.date | None = None) -> QuerySet[CommitteeSeat]:
+    """Seats of the organization's committee held on `on` (today by default), with their person: one query."""
+    on = on or timezone.localdate()
+    return (
+        CommitteeSeat.objects.filter(organization=organization, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("person")
+    )
+
+
+def committee_on(*, organization: Organization, on: datetime.date | None = None) -> list[CommitteeSeat]:
+    """The committee sitting on `on`, 书记 first: one query. The caller has already checked the scope."""
+    return sorted(sitting_seats(organization=organization, on=on), key=_seat_order)
+
+
+def committee_seats(*, organization: Organization) -> list[CommitteeSeat]:
+    """Every seat the organization's committee has had, sitting or not, with its person: one query."""
+    return list(
+        CommitteeSeat.objects.filter(organization=organization)
+        .select_related("person")
+        .order_by("starts_on", "pk")
+    )
+
+
+def split_seats(
+    seats: Iterable[CommitteeSeat], *, on: datetime.date | None = None
+) -> tuple[list[CommitteeSeat], list[CommitteeSeat]]:
+    """(sitting on `on`, 书记 first; former ones, the latest to leave first). No queries."""
+    on = on or timezone.localdate()
+    sitting: list[CommitteeSeat] = []
+    former: list[CommitteeSeat] = []
+    for seat in seats:
+        (former if seat.ends_on is not None and seat.ends_on < on else sitting).append(seat)
+    sitting.sort(key=_seat_order)
+    former.sort(key=lambda s: (s.ends_on, s.starts_on, s.pk or 0), reverse=True)
+    return sitting, former
+
+
+def committee_list(*, user: User, organization: Organization, on: datetime.date | None = None) -> list[CommitteeSeat]:
+    """Seats of an organization in the user's scope (else 404): all of them, or those sitting on `on`."""
+    if not permissions.in_scope(user, organization):
+        raise Http404
+    if on is not None:
+        return committee_on(organization=organization, on=on)
+    sitting, former = split_seats(committee_seats(organization=organization))
+    return [*sitting, *former]
+
+
+SEAT_CANDIDATE_LIMIT = 200
+
+
+def seat_candidates(*, organization: Organization, q: str = "", limit: int = SEAT_CANDIDATE_LIMIT) -> list[Person]:
+    """People who may take a seat on the organization's committee: full members (党籍正常, rights not
+    suspended) anchored in its subtree and not sitting on it already, by pinyin; `q` matches the name or
+    its pinyin initials. One query; the service still checks whoever is submitted."""
+    sitting = CommitteeSeat.objects.filter(organization=organization, ends_on__isnull=True).values("person_id")
+    qs = (
+        Person.objects.filter(
+            organization__path__startswith=organization.path,
+            membership__category=MemberCategory.FULL,
+            membership__status=MembershipStatus.NORMAL,
+            membership__rights_suspended=False,
+        )
+        .exclude(pk__in=sitting)
+        .select_related("organization")
+        .order_by("name_pinyin", "pk")
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(name_initials__istartswith=q) | Q(name_pinyin__istartswith=q))
+    return list(qs[:limit])

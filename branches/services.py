@@ -19,13 +19,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from members.models import Person
+from members.codes import MemberCategory, MembershipStatus
+from members.models import PartyMembership, Person
 
 from . import permissions
 from .audit import acting
-from .models import Organization, OrgType, Role, RoleKind
+from .models import CommitteePosition, CommitteeSeat, Organization, OrgType, Role, RoleKind
 from .permissions import Capability
 from .selectors import tree_changed
+from .tasks import refresh_compliance_summary_task
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -117,6 +119,7 @@ def organization_create(*, actor: Any, parent: Organization | None, data: dict[s
         raise ValidationError({"org_type": gettext("请选择组织类别。")})
     _validate_placement(org.org_type, parent)
     _full_clean(org)
+    transaction.on_commit(lambda: refresh_compliance_summary_task.delay(org.pk))  # a branch, or its new party group
     with acting(actor):
         if parent is None:
             return Organization.objects.add_root(instance=org)
@@ -141,6 +144,8 @@ def organization_update(*, actor: Any, organization: Organization, data: dict[st
     if changed:
         with acting(actor):
             org.save(update_fields=[*changed, "updated_at"])
+    if {"has_committee", "founded_on", "org_type"} & set(changed):  # what 三会一课 requires depends on these
+        transaction.on_commit(lambda: refresh_compliance_summary_task.delay(org.pk))
     organization.refresh_from_db()
     return org
 
@@ -207,6 +212,8 @@ def organization_move(*, actor: Any, organization: Organization, new_parent: Org
             )
     old_path = org.path
     Organization.objects.move(org, target, "last-child")
+    for moved_from in {org, old_parent or org}:  # a party group moved: both branches' 三会一课 change
+        transaction.on_commit(lambda pk=moved_from.pk: refresh_compliance_summary_task.delay(pk))
     org.refresh_from_db()
     LogEntry.objects.log_create(
         org,
@@ -264,6 +271,7 @@ def organization_close(
     _full_clean(org)
     with acting(actor):
         org.save(update_fields=["closed_on", "closed_reason", "updated_at"])
+        transaction.on_commit(lambda: refresh_compliance_summary_task.delay(org.pk))  # a party group's branch
         for role in Role.objects.select_for_update().filter(organization=org).exclude(ends_on__lte=closed_on):
             role.ends_on = max(closed_on, role.starts_on)
             role.full_clean()
@@ -395,3 +403,151 @@ def user_create(*, actor: Any, username: str, full_name: str, password: str) -> 
         force_log=True,
     )
     return user
+
+
+# ---- committee seats (委员会成员) ------------------------------------------------------------------------------
+
+
+def _not_in_org(org: Organization) -> str:
+    return gettext("所选人员不在“%(org)s”（含下级组织）的人员名单中，不能担任其委员。") % {"org": org}
+
+
+def seat_person(*, organization: Organization, pk: Any) -> Person:
+    """The person `pk` for a seat on `organization`'s committee; anyone not anchored in its subtree is refused
+    with the same message, whether or not they exist, so ids outside the actor's scope reveal nothing."""
+    person = Person.objects.filter(pk=pk, organization__path__startswith=organization.path).first()
+    if person is None:
+        raise ValidationError({"person": _not_in_org(organization)})
+    return person
+
+
+def _seat_holder_problem(person: Person, org: Organization, starts_on: datetime.date | None) -> str | None:
+    """Why `person` cannot sit on `org`'s committee from `starts_on`, or None. Only full members (正式党员)
+    with their rights intact, anchored in the organization's subtree, sit on a committee."""
+    if not person.organization.path.startswith(org.path):
+        return _not_in_org(org)  # without the name: the person may lie outside the actor's scope
+    try:
+        membership = person.membership
+    except PartyMembership.DoesNotExist:
+        return gettext("%(name)s 不是中共党员，不能担任委员。") % {"name": person.name}
+    if membership.category != MemberCategory.FULL:
+        return gettext("%(name)s 是预备党员，预备党员不能担任委员，须转为正式党员后再任职。") % {"name": person.name}
+    if membership.status != MembershipStatus.NORMAL:
+        return gettext("%(name)s 已停止党籍，不能担任委员。") % {"name": person.name}
+    if membership.rights_suspended:
+        return gettext("%(name)s 正处于停止党员权利或留党察看期间，不能担任委员。") % {"name": person.name}
+    if starts_on is not None and membership.converted_on and starts_on < membership.converted_on:
+        return gettext("%(name)s 于 %(date)s 转为正式党员，任职日期不能早于转正日期。") % {
+            "name": person.name, "date": membership.converted_on.isoformat()}
+    return None
+
+
+def _sync_secretary_name(actor: Any, org: Organization, name: str) -> None:
+    """Organization.secretary_name mirrors the committee's 书记 seat, so exports, the API and the dashboards
+    that read the field show the person who took or left the seat."""
+    name = name[:50]
+    if org.secretary_name != name:
+        org.secretary_name = name
+        with acting(actor):
+            org.save(update_fields=["secretary_name", "updated_at"])
+
+
+@transaction.atomic
+def seat_add(
+    *,
+    actor: Any,
+    organization: Organization,
+    person: Person,
+    position: str,
+    starts_on: datetime.date,
+    note: str = "",
+) -> CommitteeSeat:
+    """Seat `person` on the committee of `organization` (ADMINISTER there) from `starts_on`.
+
+    Refused, with nothing saved, when the organization has no committee or is closed, the person is not a
+    full member of it (预备党员 cannot sit), already sits on it, the date lies ahead or before the person
+    became a full member, or the organization already has a sitting 书记. A 书记 seat sets the
+    organization's 书记 name."""
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_administer(actor, org)
+    if org.closed_on is not None:
+        raise ValidationError(gettext("该党组织已撤销，不能再增补委员。"))
+    if not org.has_committee:
+        raise ValidationError(
+            gettext("“%(org)s”未设委员会，不能登记委员。如已选举产生委员会，请先在组织信息中勾选“设支部委员会”。")
+            % {"org": org}
+        )
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if position not in CommitteePosition.values:
+        errors.setdefault("position", []).append(gettext("请选择有效的职务。"))
+    if starts_on is None:
+        errors.setdefault("starts_on", []).append(gettext("请填写任职日期。"))
+    elif starts_on > today:
+        errors.setdefault("starts_on", []).append(gettext("任职日期不能晚于今天：请在任职后登记。"))
+    elif org.founded_on and starts_on < org.founded_on:
+        errors.setdefault("starts_on", []).append(
+            gettext("任职日期不能早于该党组织的成立日期（%(date)s）。") % {"date": org.founded_on.isoformat()})
+    person = Person.objects.select_related("organization", "membership").filter(pk=person.pk).first()
+    if person is None:
+        errors.setdefault("person", []).append(_not_in_org(org))
+    else:
+        problem = _seat_holder_problem(person, org, starts_on if "starts_on" not in errors else None)
+        if problem:
+            errors.setdefault("person", []).append(problem)
+    if not errors:
+        seats = CommitteeSeat.objects.select_for_update().filter(organization=org).exclude(ends_on__lt=starts_on)
+        same = next((s for s in seats if s.person_id == person.pk), None)
+        if same is not None:
+            errors.setdefault("person", []).append(
+                gettext("%(name)s 已是“%(org)s”的%(position)s（自 %(date)s），不能重复登记。")
+                % {"name": person.name, "org": org, "position": same.get_position_display(),
+                   "date": same.starts_on.isoformat()})
+        if position == CommitteePosition.SECRETARY:
+            other = next((s for s in seats if s.position == CommitteePosition.SECRETARY), None)
+            if other is not None:
+                errors.setdefault("position", []).append(
+                    gettext("“%(org)s”已有在任书记 %(name)s（自 %(date)s）；一个党组织只能有一名书记，请先为其办理离任。")
+                    % {"org": org, "name": other.person.name, "date": other.starts_on.isoformat()})
+    if errors:
+        raise ValidationError(errors)
+    seat = CommitteeSeat(organization=org, person=person, position=position, starts_on=starts_on,
+                         note=(note or "").strip())
+    seat.full_clean()
+    with acting(actor):
+        seat.save()
+    if position == CommitteePosition.SECRETARY:
+        _sync_secretary_name(actor, org, person.name)
+    organization.refresh_from_db()
+    return seat
+
+
+@transaction.atomic
+def seat_end(*, actor: Any, seat: CommitteeSeat, ends_on: datetime.date, note: str = "") -> CommitteeSeat:
+    """End a seat on `ends_on`, its last day (ADMINISTER at its organization); `note` (e.g. the reason) is
+    added to the seat's note. Ending the 书记 seat clears the organization's 书记 name."""
+    seat = CommitteeSeat.objects.select_for_update().select_related("organization", "person").get(pk=seat.pk)
+    org = seat.organization
+    _require_administer(actor, org)
+    today = timezone.localdate()
+    if seat.ends_on is not None:
+        raise ValidationError(gettext("该委员已于 %(date)s 离任。") % {"date": seat.ends_on.isoformat()})
+    if ends_on is None:
+        raise ValidationError({"ends_on": gettext("请填写离任日期。")})
+    if ends_on > today:
+        raise ValidationError({"ends_on": gettext("离任日期不能晚于今天：请在离任后登记。")})
+    if ends_on < seat.starts_on:
+        raise ValidationError(
+            {"ends_on": gettext("离任日期（%(end)s）不能早于任职日期（%(start)s）。")
+             % {"end": ends_on.isoformat(), "start": seat.starts_on.isoformat()}})
+    note = (note or "").strip()
+    seat.ends_on = ends_on
+    if note:
+        seat.note = f"{seat.note}；{note}" if seat.note else note
+    seat.full_clean()
+    with acting(actor):
+        seat.save(update_fields=["ends_on", "note", "updated_at"])
+    if seat.position == CommitteePosition.SECRETARY and org.secretary_name == seat.person.name[:50]:
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        _sync_secretary_name(actor, org, "")
+    return seat

@@ -17,3 +17,20 @@ def reminders_daily_task() -> dict[str, int]:
     created = reminders_compute(on=today)
     emailed = digest_send(on=today) if settings.PORTAL_REMINDER_EMAIL_DIGEST else 0
     return {"created": created, "emailed": emailed}
+
+
+@shared_task
+def refresh_compliance_summary_task(org_id: int) -> int:
+    """Refresh the 三会一课 summary of the branch owning the organization (after a meeting or org change)."""
+    from .meetings.summaries import refresh_for_organization
+
+    return refresh_for_organization(org_id=org_id)
+
+
+@shared_task
+def refresh_compliance_summaries_task() -> int:
+    """Refresh every open branch's summary: nightly (the date rollover turns due into overdue) and after a
+    rule set changes."""
+    from .meetings.summaries import refresh
+
+    return refresh()

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +30,11 @@ from .forms import (
     RoleEndForm,
     RoleFilterForm,
     RoleGrantForm,
+    SeatAddForm,
+    SeatEndForm,
 )
-from .models import Organization, Role
+from .meetings import selectors as meeting_selectors
+from .models import CommitteeSeat, Organization, Role
 from .permissions import Capability
 
 # Beyond this many organizations the tree page renders two levels and loads deeper ones on demand.
@@ -77,13 +80,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "dashboards/committee.html", {
             "nav_active": "dashboard", "d": data, "chart": chart,
+            "notices_card": permissions.has_capability_anywhere(user, Capability.ISSUE_NOTICES),
             "flagged": data.flagged[:20],
             "chart_truncated": data.chart_total > len(data.chart),
         })
     if permissions.scope_for(user).any_roots:
         data = selectors.branch_dashboard(user=user, org_pk=request.GET.get("org"))
         if data is not None:
-            return render(request, "dashboards/branch.html", {"nav_active": "dashboard", "d": data})
+            return render(request, "dashboards/branch.html", {
+                "nav_active": "dashboard", "d": data,
+                "absent": meeting_selectors.absent_card(user=user, organization=data.org),
+            })
     return render(request, "dashboards/member.html", {
         "nav_active": "dashboard", "d": selectors.member_dashboard(user=user),
     })
@@ -237,6 +244,56 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         "title": gettext("撤销党组织"), "parent": Organization.objects.get_parent(org),
         "submit": gettext("确认撤销"),
     })
+
+
+# ---- committee seats ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seat_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """增补委员: pick a full member of the organization (a search narrows long lists), a position and a date."""
+    org = permissions.get_org_or_404(request.user, pk, Capability.ADMINISTER)
+    q = request.GET.get("q", "").strip()
+    candidates = selectors.seat_candidates(organization=org, q=q)
+    form = SeatAddForm(request.POST or None, organization=org, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            seat = services.seat_add(actor=request.user, organization=org, person=data["person"],
+                                     position=data["position"], starts_on=data["starts_on"], note=data["note"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, gettext("已登记 %(name)s 为“%(org)s”%(position)s。")
+                             % {"name": seat.person.name, "org": org, "position": seat.get_position_display()})
+            return redirect(f"{reverse('branches:detail', args=[org.pk])}#committee")
+    return render(request, "branches/seat_add.html", {
+        "nav_active": "orgs", "form": form, "org": org, "q": q, "candidates": candidates,
+        "limited": len(candidates) >= selectors.SEAT_CANDIDATE_LIMIT,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seat_end(request: HttpRequest, pk: int, seat_pk: int) -> HttpResponse:
+    org = permissions.get_org_or_404(request.user, pk, Capability.ADMINISTER)
+    seat = CommitteeSeat.objects.select_related("person").filter(pk=seat_pk, organization=org).first()
+    if seat is None:
+        raise Http404
+    form = SeatEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.seat_end(actor=request.user, seat=seat, ends_on=form.cleaned_data["ends_on"],
+                              note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, gettext("已登记 %(name)s 离任%(position)s。")
+                             % {"name": seat.person.name, "position": seat.get_position_display()})
+            return redirect(f"{reverse('branches:detail', args=[org.pk])}#committee")
+    return render(request, "branches/seat_end.html", {"nav_active": "orgs", "form": form, "org": org,
+                                                      "seat": seat})
 
 
 # ---- roles ------------------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": selectors.can_view_id_number(user=user, person=person),
         "can_edit": permissions.has_capability(user, person.organization, Capability.EDIT_PEOPLE),
         "meeting_attendance": _meeting_attendance(user, person),
+        "meeting_absence": _meeting_absence(user, person),
     })
 
 
@@ -95,6 +96,13 @@ def _meeting_attendance(user, person: Person) -> dict | None:
         return None
     return {"rows": rows, "present": sum(1 for a in rows if a.status == "present"),
             "missed": sum(1 for a in rows if a.status != "present")}
+
+
+def _meeting_absence(user, person: Person):
+    """The six-month flag (no organizational life attended; domain.md §3.2) for viewers of the person's meetings."""
+    from branches.meetings.selectors import person_absence
+
+    return person_absence(user=user, person=person)
 
 
 @login_required

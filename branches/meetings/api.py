@@ -32,6 +32,7 @@ from branches.models import (
     MeetingAttachment,
     MeetingStatus,
     MeetingType,
+    Organization,
 )
 from branches.permissions import Capability
 
@@ -387,3 +388,44 @@ class DefaultAttendeesApi(APIView):
         org = permissions.get_org_or_404(request.user, org_pk, Capability.LOG_MEETINGS)
         people = services.default_attendees(organization=org, meeting_type=meeting_type)
         return Response(DefaultAttendeeOutput(people, many=True).data)
+
+
+class AbsentMemberOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organization = serializers.IntegerField(source="organization_id")
+    organization_name = serializers.CharField(source="organization.short_name")
+    political_status = serializers.CharField()
+    political_status_display = serializers.CharField(source="get_political_status_display")
+    last_attended_at = serializers.DateTimeField(allow_null=True)
+    lost_contact = serializers.SerializerMethodField()
+
+    def get_lost_contact(self, person) -> bool:
+        membership = person.membership_or_none
+        return bool(membership and membership.lost_contact)
+
+
+class AbsentMembersApi(GenericAPIView):
+    """Party members of an organization (and everything below it) who attended no organizational life for the
+    review period (PORTAL_ABSENCE_REVIEW_MONTHS, six by default; domain.md §3.2), with their last attendance.
+    Needs VIEW_PEOPLE or LOG_MEETINGS on the organization: outside the caller's scope 404, inside without 403."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AbsentMemberOutput
+    filter_backends: list = []
+    queryset = Meeting.objects.none()
+
+    @extend_schema(
+        tags=TAGS, summary="Members without organizational life for the review period",
+        parameters=[OpenApiParameter("organization", OpenApiTypes.INT, required=True)],
+        responses=AbsentMemberOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        org_pk = request.query_params.get("organization", "")
+        if not str(org_pk).isdigit():
+            raise serializers.ValidationError({"organization": [gettext("请指定党组织。")]})
+        org = get_object_or_404(Organization, pk=org_pk)
+        qs = selectors.absent_members(user=request.user, organization=org)
+        page = self.paginate_queryset(qs)
+        data = AbsentMemberOutput(page if page is not None else qs, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)

@@ -17,14 +17,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, FilteredRelation, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from branches import permissions
-from branches.models import Meeting, MeetingStatus, Organization, OrgType, Role, RuleSet
+from branches.models import (
+    ComplianceSummary,
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    Organization,
+    OrgType,
+    Role,
+    RuleSet,
+)
 from branches.permissions import Capability
 
 from . import rules as rulesmod
@@ -156,7 +165,6 @@ class BranchInfo:
     org: Organization
     has_party_groups: bool = False
     group_ids: list[int] = field(default_factory=list)
-    responsible: bool = False
 
 
 @dataclass(slots=True)
@@ -209,7 +217,7 @@ def _month_start(value: datetime.datetime | datetime.date) -> datetime.date:
     return value.replace(day=1)
 
 
-def _count_meetings(org_filter: QuerySet, infos: list[BranchInfo], start: datetime.date, end: datetime.date,
+def _count_meetings(org_filter: QuerySet | list[int], infos: list[BranchInfo], start: datetime.date, end: datetime.date,
                     now: datetime.datetime) -> dict[tuple[int, str, datetime.date], list[int]]:
     """One aggregate query: recorded and confirmed meetings per organization, type and month (of one year,
     months taken in the current time zone by the database)."""
@@ -395,17 +403,27 @@ def compute(info: BranchInfo, book: RuleBook, counts: Counts, *, year: int, on: 
 # ---- loading -------------------------------------------------------------------------------------------------
 
 
+def _scope_qs(user: Any, capability: str | None = None, *, prefix: str = "") -> list[Q]:
+    """Filters for organizations where the user may view meetings (VIEW_PEOPLE or LOG_MEETINGS) and, when
+    given, also holds `capability`; empty for superusers."""
+    if permissions.scope_for(user).is_superuser:
+        return []
+    q = Q(pk__in=[])
+    for cap in VIEW_CAPABILITIES:
+        q |= permissions.path_q(user, cap, prefix=prefix) or Q()
+    found = [q]
+    if capability is not None:
+        found.append(permissions.path_q(user, capability, prefix=prefix) or Q())
+    return found
+
+
 def viewable_branches(user: Any) -> QuerySet[Organization]:
     """Open branches and party groups where the user may view meetings (VIEW_PEOPLE or LOG_MEETINGS)."""
     qs = Organization.objects.filter(closed_on__isnull=True,
                                      org_type__in=[*OrgType.branch_types(), OrgType.PARTY_GROUP])
-    scope = permissions.scope_for(user)
-    if scope.is_superuser:
-        return qs
-    q = Q(pk__in=[])
-    for cap in VIEW_CAPABILITIES:
-        q |= permissions.path_q(user, cap) or Q()
-    return qs.filter(q)
+    for q in _scope_qs(user):
+        qs = qs.filter(q)
+    return qs
 
 
 def can_view(user: Any, org: Organization) -> bool:
@@ -421,33 +439,6 @@ def check_view(user: Any, org: Organization) -> None:
         raise Http404
     if not can_view(user, org):
         raise PermissionDenied(gettext("您没有查看组织生活的权限。"))
-
-
-def _responsible_paths(user: Any) -> set[str]:
-    return set(Role.objects.active(timezone.localdate()).filter(user=user)
-               .values_list("organization__path", flat=True))
-
-
-def overview(*, user: Any, on: datetime.date | None = None, orgs: QuerySet[Organization] | None = None
-             ) -> list[BranchCompliance]:
-    """Every open branch in the user's scope with its compliance for the year of `on` (constant queries).
-
-    Branches under an organization where the user holds a role directly (the branch itself or its parent
-    committee) are marked `responsible`."""
-    on = on or timezone.localdate()
-    orgs = orgs if orgs is not None else viewable_branches(user)
-    infos = _branch_infos(orgs.order_by("path").only(
-        "pk", "path", "depth", "name", "short_name", "org_type", "has_committee", "founded_on", "closed_on"))
-    book = RuleBook(rulesmod.rule_sets())
-    year = year_period(on.year)
-    counts = _count_meetings(orgs.values("pk"), infos, year.start, year.end, timezone.now())
-    mine = _responsible_paths(user)
-    steplen = Organization.steplen
-    result = []
-    for info in infos:
-        info.responsible = info.org.path in mine or info.org.path[:-steplen] in mine
-        result.append(compute(info, book, counts, year=on.year, on=on))
-    return result
 
 
 def branch_year(*, org: Organization, year: int, on: datetime.date | None = None) -> BranchCompliance:
@@ -471,26 +462,150 @@ def branch_year(*, org: Organization, year: int, on: datetime.date | None = None
     return compute(info, RuleBook(rulesmod.rule_sets()), counts, year=year, on=on, meetings=meetings)
 
 
-SORT_KEYS = {
-    "name": lambda r: r.org.path,
-    "month": lambda r: (r.month.ratio, r.month.done),
-    "quarter": lambda r: (r.quarter.ratio, r.quarter.done),
-    "year": lambda r: (r.whole_year.ratio, r.whole_year.done),
-    "overdue": lambda r: r.whole_year.overdue,
+# ---- the committee view: every branch's summary, filtered, sorted and paged in SQL ---------------------------
+
+SORTS = ("name", "month", "quarter", "year", "overdue")
+# Ascending order of each sort; ties keep the tree order (path), as the page always did.
+_ORDER: dict[str, tuple[str, ...]] = {
+    "name": (),
+    "month": ("month_ratio", "month_done"),
+    "quarter": ("quarter_ratio", "quarter_done"),
+    "year": ("year_ratio", "year_done"),
+    "overdue": ("overdue",),
 }
+# What OverviewRow reads: the page and the export need nothing else of the summary and its organization.
+_ROW_FIELDS = (
+    "organization__id", "organization__path", "organization__name", "organization__short_name",
+    "month_done", "month_required", "quarter_done", "quarter_required", "quarter_overdue", "year_done",
+    "year_required", "overdue", "due", "overdue_items",
+)
+PAGE_FIELDS = tuple(name for name in _ROW_FIELDS if name != "overdue_items")  # only the export lists them
+BRANCH_STATUS_LABELS: dict[str, Any] = {OVERDUE: _("有逾期"), DUE: _("进行中"), DONE: _("正常")}
 
 
-def filter_and_sort(rows: list[BranchCompliance], *, q: str = "", only_overdue: bool = False,
-                    sort: str = "name") -> list[BranchCompliance]:
-    """The committee view's filters: name search, only branches with something overdue this year, and a sort
-    ("-" prefix for descending); branches the user is responsible for come first."""
+def branch_status(*, overdue: int, due: int) -> str:
+    """A branch is 有逾期 with anything overdue this year, else 进行中 with something due this month or quarter."""
+    if overdue:
+        return OVERDUE
+    return DUE if due else DONE
+
+
+@dataclass
+class OverviewRow:
+    """One line of the committee view, read from a ComplianceSummary (the attributes the page and export use)."""
+
+    org: Organization
+    month: Tally
+    quarter: Tally
+    whole_year: Tally
+    responsible: bool
+    status: str
+    overdue_items: list[list[str]]
+
+    @classmethod
+    def from_summary(cls, s: ComplianceSummary) -> OverviewRow:
+        return cls(
+            org=s.organization,
+            month=Tally(done=s.month_done, required=s.month_required),
+            quarter=Tally(done=s.quarter_done, required=s.quarter_required, overdue=s.quarter_overdue),
+            whole_year=Tally(done=s.year_done, required=s.year_required, overdue=s.overdue),
+            responsible=bool(getattr(s, "responsible", False)),
+            status=branch_status(overdue=s.overdue, due=s.due),
+            overdue_items=[] if "overdue_items" in s.get_deferred_fields() else s.overdue_items or [],
+        )
+
+    @property
+    def status_label(self) -> str:
+        return str(BRANCH_STATUS_LABELS[self.status])
+
+    @property
+    def tallies(self) -> tuple[Tally, Tally, Tally]:
+        return self.month, self.quarter, self.whole_year
+
+    def overdue_labels(self, year: int) -> list[str]:
+        """"1月主题党日", "第1季度党课", … for each overdue requirement of the year."""
+        labels = []
+        for code, mtype in self.overdue_items:
+            period = parse_period(year, code)
+            kind = MeetingType(mtype).label if mtype in MeetingType.values else mtype
+            labels.append(f"{period.short_label if period else code}{kind}")
+        return labels
+
+
+def _responsible_paths(user: Any) -> set[str]:
+    return set(Role.objects.active(timezone.localdate()).filter(user=user)
+               .values_list("organization__path", flat=True))
+
+
+def _responsible_q(paths: Iterable[str]) -> Q:
+    """Summaries of branches at one of `paths` or directly below one (the branches of a committee the user
+    sits on)."""
+    paths = sorted(paths)
+    q = Q(organization__path__in=paths)
+    for path in paths:
+        q |= Q(organization__path__startswith=path, organization__depth=len(path) // Organization.steplen + 1)
+    return q
+
+
+@dataclass
+class Overview:
+    rows: QuerySet[ComplianceSummary]
+    count: int  # rows matching, counted together with the stale check
+
+
+def overview(*, user: Any, on: datetime.date | None = None, q: str = "", only_overdue: bool = False,
+             sort: str = "name", capability: str | None = None) -> Overview:
+    """The committee view: every open branch in the user's scope (narrowed to `capability`'s scope when given,
+    e.g. EXPORT) with its summary for the year of `on`, filtered by name (`q`) and "only overdue" and sorted
+    (`sort` in SORTS, "-" for descending) in SQL; branches under an organization where the user holds a role
+    directly (the branch itself or its parent committee) come first, annotated `responsible`.
+
+    One query counts the matching rows and the branches whose summary is missing or not from `on`; those are
+    refreshed first, so the rows are always those of `on`. Wrap the rows with OverviewRow.from_summary."""
+    from . import summaries
+
+    on = on or timezone.localdate()
+    branches = viewable_branches(user).filter(org_type__in=OrgType.branch_types())
+    if capability is not None:
+        branches = permissions.scope_filter(branches, user, capability)
     q = q.strip()
+    matching = Q()
     if q:
-        rows = [r for r in rows if q in r.org.name or q in r.org.short_name]
+        matching &= Q(name__icontains=q) | Q(short_name__icontains=q)
     if only_overdue:
-        rows = [r for r in rows if r.whole_year.overdue]
+        matching &= Q(current__overdue__gt=0)
+
+    def count() -> dict[str, int]:
+        current = FilteredRelation("compliance_summaries", condition=Q(compliance_summaries__year=on.year,
+                                                                        compliance_summaries__computed_on=on))
+        return branches.annotate(current=current).aggregate(
+            stale=Count("pk", filter=Q(current__id__isnull=True)),
+            matching=Count("pk", filter=Q(current__id__isnull=False) & matching),
+        )
+
+    counts = count()
+    if counts["stale"]:
+        summaries.ensure_current(branches, on=on)
+        counts = count()
+    qs = ComplianceSummary.objects.filter(
+        year=on.year, computed_on=on, organization__closed_on__isnull=True,
+        organization__org_type__in=OrgType.branch_types(),
+    )
+    for scope_q in _scope_qs(user, capability, prefix="organization__"):
+        qs = qs.filter(scope_q)
+    if q:
+        qs = qs.filter(Q(organization__name__icontains=q) | Q(organization__short_name__icontains=q))
+    if only_overdue:
+        qs = qs.filter(overdue__gt=0)
+    mine = _responsible_paths(user)
+    responsible = (Case(When(_responsible_q(mine), then=Value(True)), default=Value(False),
+                        output_field=BooleanField()) if mine else Value(False, output_field=BooleanField()))
     key = sort.lstrip("-")
-    if key not in SORT_KEYS:
+    if key not in SORTS:
         key, sort = "name", "name"
-    rows = sorted(rows, key=SORT_KEYS[key], reverse=sort.startswith("-"))
-    return sorted(rows, key=lambda r: not r.info.responsible)
+    desc = sort.startswith("-")
+    order = [f"-{name}" if desc else name for name in _ORDER[key]]
+    order.append("-organization__path" if desc and key == "name" else "organization__path")
+    rows = (qs.annotate(responsible=responsible).select_related("organization")
+            .only(*_ROW_FIELDS).order_by("-responsible", *order))
+    return Overview(rows=rows, count=counts["matching"])

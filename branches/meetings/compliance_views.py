@@ -19,7 +19,6 @@ from branches.permissions import Capability
 from . import compliance
 
 PAGE_SIZE = 25
-SORTS = ("name", "month", "quarter", "year", "overdue")
 
 
 def _branch_or_404(request: HttpRequest, pk: int) -> Organization:
@@ -90,14 +89,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     only_overdue = request.GET.get("overdue") == "1"
     sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") not in SORTS:
+    if sort.lstrip("-") not in compliance.SORTS:
         sort = "name"
-    rows = compliance.filter_and_sort(compliance.overview(user=user, on=today), q=q, only_overdue=only_overdue,
-                                      sort=sort)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = compliance.overview(user=user, on=today, q=q, only_overdue=only_overdue, sort=sort)
+    paginator = Paginator(found.rows.only(*compliance.PAGE_FIELDS), PAGE_SIZE)
+    paginator.count = found.count  # counted with the stale check: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = [compliance.OverviewRow.from_summary(s) for s in page.object_list]
     filters = {k: v for k, v in (("q", q), ("overdue", "1" if only_overdue else "")) if v}
     query = urlencode({**filters, "sort": sort})
-    export_query = urlencode({**filters, "sort": sort})
     return render(request, "compliance/overview.html", {
         "nav_active": "meetings",
         "page": page,
@@ -106,11 +106,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         "q": q,
         "only_overdue": only_overdue,
         "sort": sort,
-        "sorts": SORTS,
+        "sorts": compliance.SORTS,
         "month": compliance.period_containing("month", today),
         "quarter": compliance.period_containing("quarter", today),
         "year": compliance.year_period(today.year),
         "can_export": permissions.has_capability_anywhere(user, Capability.EXPORT),
-        "export_query": export_query,
-        "any_responsible": any(r.info.responsible for r in rows),
+        "export_query": query,
     })

@@ -136,15 +136,17 @@ def parse_rows(post: QueryDict) -> dict:
     keys = ("subject", "candidate", "expected", "present", "yes", "no", "abstain", "written_yes")
     columns = {k: post.getlist(f"vote_{k}") for k in keys}
     passed = set(post.getlist("vote_passed"))
-    for i, subject in enumerate(columns["subject"]):
-        if not subject.strip():
+    for i in range(len(columns["subject"])):
+
+        def col(k: str, i: int = i) -> str:
+            return (columns[k][i] if i < len(columns[k]) else "") or ""
+
+        # A block left blank is the spare one the form always offers (应到/实到 come prefilled, so they do
+        # not count); one with a ballot count or a candidate but no subject goes on and is refused with a message.
+        if not any(col(k).strip() for k in ("subject", "candidate", "yes", "no", "abstain")):
             continue
-
-        def col(k: str, i: int = i) -> str | None:
-            return columns[k][i] if i < len(columns[k]) else None
-
         votes.append({
-            "subject": subject.strip(), "candidate": _int(col("candidate")),
+            "subject": col("subject").strip(), "candidate": _int(col("candidate")),
             **{k: _nonneg(col(k)) for k in ("expected", "present", "yes", "no", "abstain", "written_yes")},
             "passed": str(i) in passed,
         })

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +27,7 @@ from branches.models import (
     MeetingStatus,
     MeetingType,
     Organization,
+    Vote,
 )
 from branches.permissions import Capability
 from members.codes import PoliticalStatus
@@ -144,7 +147,7 @@ def meeting_get(*, user: Any, pk: Any, capability: str | None = None) -> Meeting
                 Prefetch("attendance", queryset=Attendance.objects.select_related(
                     "person__membership", "person__organization").order_by("person__name_pinyin", "person_id")),
                 "guests",
-                "votes__candidate",
+                Prefetch("votes", queryset=Vote.objects.select_related("candidate").order_by("pk")),
                 "grades__person",
                 "attachments",
                 "revisions__changed_by",
@@ -185,13 +188,29 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
+def absence_review_months() -> int:
+    """How many months without attending organizational life flag a member for the lost-contact review.
+
+    党章 art.9 and the 党员教育管理工作条例 say six (domain.md §3.2); a deployment may set
+    PORTAL_ABSENCE_REVIEW_MONTHS."""
+    return int(getattr(settings, "PORTAL_ABSENCE_REVIEW_MONTHS", 6))
+
+
+def _last_attended() -> Subquery:
+    present = (Attendance.objects.filter(person=OuterRef("pk"), status=AttendanceStatus.PRESENT)
+               .order_by().values("person").annotate(last=Max("meeting__held_at")).values("last"))
+    return Subquery(present)
+
+
 def members_without_attendance(
-    *, organization: Organization, months: int = 6, on: datetime.date | None = None
+    *, organization: Organization, months: int | None = None, on: datetime.date | None = None
 ) -> QuerySet[Person]:
-    """Party members of the branch who attended nothing in the `months` before `on` (domain.md §3.2:
-    flag for the lost-contact review). One query; members admitted within the window are left out."""
+    """Party members of the branch (or of every branch below a committee) who attended nothing in the
+    `months` before `on` (domain.md §3.2: flag for the lost-contact review), each with `last_attended_at`
+    (None: never). One query; members admitted within the window are left out. `months` defaults to
+    absence_review_months()."""
     on = on or timezone.localdate()
-    since = months_before(on, months)
+    since = months_before(on, absence_review_months() if months is None else months)
     branch = branch_of(organization)
     attended = Attendance.objects.filter(
         person=OuterRef("pk"),
@@ -203,6 +222,84 @@ def members_without_attendance(
         Person.objects.filter(organization__path__startswith=branch.path, political_status__in=PARTY_STATUSES)
         .exclude(membership__admitted_on__gt=since)
         .filter(~Exists(attended))
+        .annotate(last_attended_at=_last_attended())
         .select_related("membership", "organization")
         .order_by("name_pinyin", "id")
     )
+
+
+def absent_members(*, user: Any, organization: Organization) -> QuerySet[Person]:
+    """members_without_attendance for a user: 404 outside their scope, 403 unless they may view the
+    organization's meetings (VIEW_PEOPLE or LOG_MEETINGS)."""
+    if not permissions.in_scope(user, organization):
+        raise Http404
+    if not can_view(user, organization):
+        raise PermissionDenied(gettext("您没有此项权限。"))
+    return members_without_attendance(organization=organization)
+
+
+@dataclass
+class AbsentCard:
+    organization: Organization
+    months: int
+    count: int
+    people: list[Person]
+
+
+def absent_card(*, user: Any, organization: Organization, first: int = 5) -> AbsentCard | None:
+    """The dashboard card: how many members of the organization attended nothing for the review period and
+    the first few of them (two queries at any size); None when the user may not see its meetings."""
+    if not can_view(user, organization):
+        return None
+    qs = members_without_attendance(organization=organization)
+    return AbsentCard(organization=organization, months=absence_review_months(), count=qs.count(),
+                      people=list(qs[:first]))
+
+
+@dataclass
+class PersonAbsence:
+    months: int
+    last_attended_at: datetime.datetime | None
+
+
+def person_absence(*, user: Any, person: Person) -> PersonAbsence | None:
+    """The six-month flag of one person, for viewers who may see the person's meetings; None when not
+    flagged (or not to be shown). One query."""
+    if not can_view(user, person.organization):
+        return None
+    flagged = members_without_attendance(organization=person.organization).filter(pk=person.pk).first()
+    if flagged is None:
+        return None
+    return PersonAbsence(months=absence_review_months(), last_attended_at=flagged.last_attended_at)
+
+
+@dataclass
+class CandidateGroup:
+    label: str
+    people: list[dict]
+
+
+def vote_candidates(*, organization: Organization) -> list[CandidateGroup]:
+    """Whom a vote of the branch may be about, grouped for the picker: probationary members (conversion),
+    people of the branch who are not party members (admission), then full members. Everyone belongs to the
+    branch's subtree, as the service requires. One query."""
+    branch = branch_of(organization)
+    people = (Person.objects.filter(organization__path__startswith=branch.path)
+              .only("pk", "name", "name_pinyin", "political_status").order_by("name_pinyin", "pk"))
+    probationary: list[dict] = []
+    others: list[dict] = []
+    full: list[dict] = []
+    for p in people:
+        row = {"pk": p.pk, "name": p.name}
+        if p.political_status == PoliticalStatus.CPC_PROBATIONARY:
+            probationary.append(row)
+        elif p.political_status == PoliticalStatus.CPC_MEMBER:
+            full.append(row)
+        else:
+            others.append(row)
+    groups = [
+        CandidateGroup(gettext("预备党员"), probationary),
+        CandidateGroup(gettext("非中共党员"), others),
+        CandidateGroup(gettext("正式党员"), full),
+    ]
+    return [g for g in groups if g.people]

@@ -29,6 +29,7 @@ from branches.models import (
     AppraisalGrade,
     Attendance,
     AttendanceStatus,
+    CommitteeSeat,
     Grade,
     Meeting,
     MeetingAttachment,
@@ -42,6 +43,8 @@ from branches.models import (
     Vote,
 )
 from branches.permissions import Capability
+from branches.selectors import sitting_seats
+from branches.tasks import refresh_compliance_summary_task
 from branches.uploads import check_upload
 from members.codes import PoliticalStatus
 from members.models import Person
@@ -70,9 +73,9 @@ PARTY_STATUSES = (PoliticalStatus.CPC_MEMBER, PoliticalStatus.CPC_PROBATIONARY)
 
 class _Errors:
     def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
+        self.by_field: dict[str, list[str | ValidationError]] = {}
 
-    def add(self, field: str, message: str) -> None:
+    def add(self, field: str, message: str | ValidationError) -> None:
         self.by_field.setdefault(field, []).append(message)
 
     def merge(self, exc: ValidationError) -> None:
@@ -154,6 +157,14 @@ class _VoteRow:
     subject: str
     candidate: Person | None
     counts: VoteCounts
+    index: int = 0  # position in the list given (0-based), so each message can name its vote
+
+
+def _vote_error(errors: _Errors, index: int, message: str, **params: Any) -> None:
+    """A message about one vote, under "votes" like the others, carrying the vote's position in its params
+    (`vote`, 0-based) so that the form shows it beside that vote's block. The message is a template with
+    `params`, so text typed by the user (a subject with "%") is never read as a format."""
+    errors.add("votes", ValidationError(message, code="vote", params={**params, "vote": index}))
 
 
 @dataclass
@@ -218,7 +229,7 @@ def _count(item: dict, key: str, n: int, errors: _Errors) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         label = Vote._meta.get_field(key).verbose_name
-        errors.add("votes", gettext("第 %(n)d 项表决：请填写“%(field)s”（整数）。") % {"n": n, "field": label})
+        _vote_error(errors, n - 1, gettext("第 %(n)d 项表决：请填写“%(field)s”（整数）。"), n=n, field=str(label))
         return None
     return number
 
@@ -229,10 +240,10 @@ def _parse_votes(items: list[dict], branch: Organization, errors: _Errors) -> li
     for n, item in enumerate(items, start=1):
         subject = (item.get("subject") or "").strip()
         if not subject:
-            errors.add("votes", gettext("第 %(n)d 项表决：请填写表决事项。") % {"n": n})
+            _vote_error(errors, n - 1, gettext("第 %(n)d 项表决：请填写表决事项。"), n=n)
             continue
         if len(subject) > 200:
-            errors.add("votes", gettext("第 %(n)d 项表决：表决事项不能超过 200 字。") % {"n": n})
+            _vote_error(errors, n - 1, gettext("第 %(n)d 项表决：表决事项不能超过 200 字。"), n=n)
             continue
         candidate = None
         raw = item.get("candidate")
@@ -240,11 +251,11 @@ def _parse_votes(items: list[dict], branch: Organization, errors: _Errors) -> li
             pk = _pk(raw)
             candidate = people.get(int(pk)) if str(pk).isdigit() else None
             if candidate is None:
-                errors.add("votes", gettext("“%(subject)s”：表决对象不存在。") % {"subject": subject})
+                _vote_error(errors, n - 1, gettext("“%(subject)s”：表决对象不存在。"), subject=subject)
                 continue
             if not _in_branch(candidate, branch):
-                errors.add("votes", gettext("“%(subject)s”：%(name)s 不是“%(branch)s”的人员。")
-                           % {"subject": subject, "name": candidate.name, "branch": branch})
+                _vote_error(errors, n - 1, gettext("“%(subject)s”：%(name)s 不是“%(branch)s”的人员。"),
+                            subject=subject, name=candidate.name, branch=str(branch))
                 continue
         numbers = {key: _count(item, key, n, errors) for key in
                    ("expected", "present", "yes", "no", "abstain", "written_yes")}
@@ -256,9 +267,9 @@ def _parse_votes(items: list[dict], branch: Organization, errors: _Errors) -> li
         counts = VoteCounts(passed=bool(passed), **numbers)  # type: ignore[arg-type]
         problems = vote_count_problems(counts)
         for problem in problems:
-            errors.add("votes", gettext("“%(subject)s”：%(problem)s") % {"subject": subject, "problem": problem})
+            _vote_error(errors, n - 1, gettext("“%(subject)s”：%(problem)s"), subject=subject, problem=problem)
         if not problems:
-            rows.append(_VoteRow(subject, candidate, counts))
+            rows.append(_VoteRow(subject, candidate, counts, index=n - 1))
     return rows
 
 
@@ -272,21 +283,22 @@ def _check_votes_against_attendance(votes: list[_VoteRow], attendance: list[_Att
     no_vote_present = [row for row in no_vote if row.status == AttendanceStatus.PRESENT]
     for vote in votes:
         c = vote.counts
-        prefix = gettext("“%(subject)s”：") % {"subject": vote.subject}
         if c.expected != len(voting):
             message = gettext("应到会有表决权的正式党员为 %(expected)d 人，但出勤名单中有表决权的正式党员为 %(voting)d 人。") % {
                 "expected": c.expected, "voting": len(voting)}
             if c.expected > len(voting) and no_vote:
                 names = "、".join(f"{row.person.name}（{_no_vote_reason(row.person)}）" for row in no_vote)
                 message += gettext("以下人员没有表决权，不能计入应到人数：%(names)s。") % {"names": names}
-            errors.add("votes", prefix + message)
+            _vote_error(errors, vote.index, gettext("“%(subject)s”：%(problem)s"), subject=vote.subject,
+                        problem=message)
         if c.present != len(voting_present):
             message = gettext("实到 %(present)d 人，但出勤名单中到会的有表决权的正式党员为 %(voting)d 人。") % {
                 "present": c.present, "voting": len(voting_present)}
             if c.present > len(voting_present) and no_vote_present:
                 names = "、".join(f"{row.person.name}（{_no_vote_reason(row.person)}）" for row in no_vote_present)
                 message += gettext("以下人员没有表决权，不能计入实到人数：%(names)s。") % {"names": names}
-            errors.add("votes", prefix + message)
+            _vote_error(errors, vote.index, gettext("“%(subject)s”：%(problem)s"), subject=vote.subject,
+                        problem=message)
 
 
 def excellent_max_ratio(*, branch: Organization, on: datetime.date) -> Fraction:
@@ -479,8 +491,8 @@ def _stored_votes(meeting: Meeting) -> list[_VoteRow]:
         return []
     return [
         _VoteRow(v.subject, v.candidate, VoteCounts(v.expected, v.present, v.yes, v.no, v.abstain, v.written_yes,
-                                                     v.passed))
-        for v in meeting.votes.select_related("candidate")
+                                                     v.passed), index=i)
+        for i, v in enumerate(meeting.votes.select_related("candidate").order_by("pk"))
     ]
 
 
@@ -560,6 +572,7 @@ def meeting_create(
     with acting(actor):
         meeting.save()
         _write_nested(meeting, nested)
+    transaction.on_commit(lambda: refresh_compliance_summary_task.delay(meeting.organization_id))
     return meeting
 
 
@@ -665,6 +678,7 @@ def meeting_update(
         if locked_meeting.is_locked and changes:
             MeetingRevision.objects.create(meeting=locked_meeting, changed_by=actor, reason=reason,
                                            changes={k: v for k, v in changes.items()})
+    transaction.on_commit(lambda: refresh_compliance_summary_task.delay(locked_meeting.organization_id))
     meeting.refresh_from_db()
     return locked_meeting
 
@@ -698,6 +712,7 @@ def meeting_confirm(*, actor: Any, meeting: Meeting) -> Meeting:
     locked_meeting.full_clean(exclude=["host", "recorder"])
     with acting(actor):
         locked_meeting.save(update_fields=["status", "confirmed_at", "confirmed_by", "updated_at"])
+    transaction.on_commit(lambda: refresh_compliance_summary_task.delay(locked_meeting.organization_id))
     meeting.refresh_from_db()
     return locked_meeting
 
@@ -757,16 +772,26 @@ def attachment_delete(*, actor: Any, attachment: MeetingAttachment, reason: str 
     transaction.on_commit(lambda: storage.delete(name) if name else None)
 
 
-def default_attendees(*, organization: Organization, meeting_type: str) -> list[Person]:
-    """Who should be at a meeting of this type: the committee, the party group, or the whole branch."""
-    return list(default_attendees_queryset(organization=organization, meeting_type=meeting_type))
+def default_attendees(
+    *, organization: Organization, meeting_type: str, on: datetime.date | None = None
+) -> list[Person]:
+    """Who should be at a meeting of this type held on `on` (today by default): the committee, the party
+    group, or the whole branch."""
+    return list(default_attendees_queryset(organization=organization, meeting_type=meeting_type, on=on))
 
 
-def default_attendees_queryset(*, organization: Organization, meeting_type: str) -> QuerySet[Person]:
+def default_attendees_queryset(
+    *, organization: Organization, meeting_type: str, on: datetime.date | None = None
+) -> QuerySet[Person]:
     branch = branch_of(organization)
     base = Person.objects.select_related("membership", "organization").order_by("name_pinyin", "id")
     if meeting_type == MeetingType.COMMITTEE:
-        today = timezone.localdate()
+        # The committee is its seats (people, with or without a login) sitting on the meeting's day. Only a
+        # branch that has recorded no seat at all falls back to the holders of committee roles.
+        if CommitteeSeat.objects.filter(organization=branch).exists():
+            seated = sitting_seats(organization=branch, on=on).values("person_id")
+            return base.filter(pk__in=seated)
+        today = on or timezone.localdate()
         # One filter() call, so every condition applies to the same role row.
         return base.filter(
             Q(user__portal_roles__ends_on__isnull=True) | Q(user__portal_roles__ends_on__gte=today),

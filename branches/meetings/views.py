@@ -8,8 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -75,11 +78,21 @@ def _has_vote(person: Person) -> bool:
     return bool(m and m.has_vote and person.political_status == PoliticalStatus.CPC_MEMBER)
 
 
-def _apply_errors(exc: ValidationError, form: MeetingForm) -> dict[str, list[str]]:
-    """Field errors go onto the form; row errors (attendance, votes …) are returned for their blocks."""
-    rows: dict[str, list[str]] = {}
+def _apply_errors(exc: ValidationError, form: MeetingForm) -> dict:
+    """Field errors go onto the form; row errors (attendance, votes …) are returned for their blocks, and a
+    vote's own errors (tagged by the service with the vote's position) under "vote_blocks" for that block."""
+    rows: dict = {}
     if hasattr(exc, "error_dict"):
+        for error in exc.error_dict.get("votes", []):
+            index = (error.params or {}).get("vote") if hasattr(error, "message") else None
+            for text in error.messages:
+                if isinstance(index, int):
+                    rows.setdefault("vote_blocks", {}).setdefault(index, []).append(text)
+                else:
+                    rows.setdefault("votes", []).append(text)
         for key, errors in exc.message_dict.items():
+            if key == "votes":
+                continue
             if key in ROW_ERROR_KEYS:
                 rows.setdefault(key, []).extend(errors)
             elif key == "held_at" and "held_on" in form.fields:
@@ -98,7 +111,7 @@ def _apply_errors(exc: ValidationError, form: MeetingForm) -> dict[str, list[str
 
 
 def _form_context(*, org: Organization, meeting_type: str, form: MeetingForm, people: list[Person],
-                  rows: dict, row_errors: dict) -> dict:
+                  rows: dict, row_errors: dict, vote_prefill: dict | None = None) -> dict:
     by_pk = {p.pk: p for p in people}
     listed = {a["person"] for a in rows["attendance"]}
     attendance = [{**a, "obj": by_pk.get(a["person"])} for a in rows["attendance"] if a["person"] in by_pk]
@@ -107,12 +120,33 @@ def _form_context(*, org: Organization, meeting_type: str, form: MeetingForm, pe
     members = [p for p in people if _membership(p) is not None]
     for a in attendance:
         a["voting"] = a["person"] in voting
+    votes: list[dict] = []
+    candidate_groups: list = []
+    if meeting_type in VOTE_TYPES:
+        candidate_groups = selectors.vote_candidates(organization=org)
+        block_errors = row_errors.get("vote_blocks", {})
+        votes = [{**v, "errors": block_errors.get(i, [])} for i, v in enumerate(rows["votes"])]
+        # One spare block, its 应到/实到 prefilled from the attendance list as the service will check them
+        # (full members with a vote; the script keeps them in step while the list changes).
+        voting_rows = [a for a in attendance if a["voting"]]
+        spare = {"expected": len(voting_rows), "present": sum(1 for a in voting_rows if a["status"] == "present"),
+                 "written_yes": 0, "auto": True, "errors": []}
+        known = {p["pk"] for g in candidate_groups for p in g.people}
+        if vote_prefill and not rows["votes"] and vote_prefill["candidate"] in known:
+            spare.update(vote_prefill)
+        votes.append(spare)
+        missing = {v["candidate"] for v in votes if v.get("candidate") and v["candidate"] not in known}
+        if missing:
+            # A stored candidate who has left the branch: still shown, so that the record reads as it was.
+            candidate_groups.append(selectors.CandidateGroup(_("原表决对象"), [
+                {"pk": p.pk, "name": p.name} for p in Person.objects.filter(pk__in=missing).order_by("pk")]))
     return {
         "org": org, "meeting_type": meeting_type, "type_label": MeetingType(meeting_type).label,
         "form": form, "attendance": attendance,
         "others": [{"pk": p.pk, "name": p.name, "voting": p.pk in voting} for p in people if p.pk not in listed],
         "grade_limit": len(members) // 3,
-        "guests": rows["guests"], "votes": rows["votes"] or ([{}] if meeting_type in VOTE_TYPES else []),
+        "guests": rows["guests"], "votes": votes, "candidate_groups": candidate_groups,
+        "vote_template": {"written_yes": 0, "auto": True, "errors": []},
         "grade_rows": [{"person": p, "grade": grades.get(p.pk, "")} for p in members],
         "grade_choices": Grade.choices,
         "show_votes": meeting_type in VOTE_TYPES, "show_grades": meeting_type in GRADE_TYPES,
@@ -179,7 +213,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 row_errors = _apply_errors(exc, form)
             else:
                 messages.success(request, _("已保存“%(title)s”。") % {"title": meeting.title})
-                return redirect("meetings:detail", pk=meeting.pk)
+                return redirect(_next_url(request) or reverse("meetings:detail", args=[meeting.pk]))
     else:
         now = rounded_now()
         own = next((p.pk for p in people if p.user_id == user.pk), None)
@@ -190,8 +224,28 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         rows = {"attendance": [{"person": p.pk, "status": "present", "reason": ""} for p in attendees],
                 "guests": [], "votes": [], "grades": []}
     ctx = _form_context(org=org, meeting_type=meeting_type, form=form, people=people, rows=rows,
-                        row_errors=row_errors)
+                        row_errors=row_errors, vote_prefill=_vote_prefill(request))
     return render(request, "meetings/form.html", {**ctx, "orgs": orgs, "meeting": None})
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after saving when another page sent the user here (e.g. a pipeline step that needs this
+    meeting's vote); only a local path is followed."""
+    url = request.GET.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return ""
+
+
+def _vote_prefill(request: HttpRequest) -> dict | None:
+    """?candidate=<person>&subject=…: the spare vote block starts with that candidate (if the branch's
+    candidate list has them) and subject."""
+    try:
+        candidate = int(request.GET.get("candidate", ""))
+    except ValueError:
+        return None
+    return {"candidate": candidate, "subject": request.GET.get("subject", "")[:200]}
 
 
 @login_required
@@ -252,8 +306,6 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已保存修改。"))
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
-        from django.utils import timezone
-
         held = timezone.localtime(meeting.held_at)
         initial = {"held_on": held.date(), "held_time": held.time().replace(second=0, microsecond=0)}
         for name in ("title", "place", "topics", "minutes", "decisions", "follow_ups", "lecturer",
@@ -267,7 +319,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "guests": [{"name": g.name, "affiliation": g.affiliation} for g in meeting.guests.all()],
             "votes": [{f: getattr(v, f) for f in ("subject", "expected", "present", "yes", "no", "abstain",
                                                    "written_yes", "passed")} | {"candidate": v.candidate_id}
-                      for v in meeting.votes.all()],
+                      for v in sorted(meeting.votes.all(), key=lambda v: v.pk)],
             "grades": [{"person": g.person_id, "grade": g.grade} for g in meeting.grades.all()],
         }
     ctx = _form_context(org=org, meeting_type=meeting.meeting_type, form=form, people=people, rows=rows,
@@ -339,3 +391,30 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("附件已删除。"))
     return redirect("meetings:detail", pk=meeting_pk)
+
+
+@login_required
+def absent_list(request: HttpRequest) -> HttpResponse:
+    """Party members who attended no organizational life for the review period (domain.md §3.2), for an
+    organization (?org=; default: the first the user may see) and everything below it."""
+    user = request.user
+    org_pk = request.GET.get("org")
+    if org_pk:
+        org = Organization.objects.filter(pk=org_pk).first() if str(org_pk).isdigit() else None
+        if org is None:
+            raise Http404
+    else:
+        if not _can_view_meetings(user):
+            raise PermissionDenied(_("您没有此项权限。"))
+        org = selectors.orgs_for_meetings(user=user).exclude(org_type=OrgType.PARTY_GROUP).order_by("path").first()
+        if org is None:
+            raise PermissionDenied(_("您没有此项权限。"))
+    people = selectors.absent_members(user=user, organization=org)
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    orgs = list(selectors.orgs_for_meetings(user=user).exclude(org_type=OrgType.PARTY_GROUP)
+                .order_by("path")[:300])
+    months = selectors.absence_review_months()
+    return render(request, "meetings/absent_list.html", {
+        "nav_active": "meetings", "org": org, "orgs": orgs, "page": page, "months": months,
+        "since": selectors.months_before(timezone.localdate(), months),
+    })

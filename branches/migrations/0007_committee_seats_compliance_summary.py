@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 ('month_required', models.PositiveSmallIntegerField(default=0, verbose_name='本月应完成')),
                 ('quarter_done', models.PositiveSmallIntegerField(default=0, verbose_name='本季度已完成')),
                 ('quarter_required', models.PositiveSmallIntegerField(default=0, verbose_name='本季度应完成')),
+                ('quarter_overdue', models.PositiveSmallIntegerField(default=0, verbose_name='本季度逾期项数')),
                 ('year_done', models.PositiveSmallIntegerField(default=0, verbose_name='全年已完成')),
                 ('year_required', models.PositiveSmallIntegerField(default=0, verbose_name='全年应完成')),
                 ('overdue', models.PositiveSmallIntegerField(default=0, verbose_name='逾期项数')),
@@ -49,6 +50,7 @@ class Migration(migrations.Migration):
                 ('month_ratio', models.FloatField(default=1.0, verbose_name='本月完成率')),
                 ('quarter_ratio', models.FloatField(default=1.0, verbose_name='本季度完成率')),
                 ('year_ratio', models.FloatField(default=1.0, verbose_name='全年完成率')),
+                ('overdue_items', models.JSONField(blank=True, default=list, verbose_name='逾期事项')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='compliance_summaries', to='branches.organization', verbose_name='党组织')),
             ],
             options={
@@ -57,5 +59,10 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['year', 'computed_on'], name='branches_co_year_bb2711_idx')],
                 'constraints': [models.UniqueConstraint(fields=('organization', 'year'), name='compliance_summary_once')],
             },
+        ),
+        migrations.AlterField(
+            model_name='notification',
+            name='kind',
+            field=models.CharField(choices=[('meeting_due', '会议待召开'), ('meeting_overdue', '会议已逾期'), ('notice_due', '督办事项临近截止'), ('notice_overdue', '督办事项已逾期'), ('recruitment_due', '发展党员事项临近期限'), ('recruitment_overdue', '发展党员事项已超期')], max_length=20, verbose_name='类型'),
         ),
     ]

@@ -268,6 +268,7 @@ class ComplianceSummary(models.Model):
     month_required = models.PositiveSmallIntegerField(_("本月应完成"), default=0)
     quarter_done = models.PositiveSmallIntegerField(_("本季度已完成"), default=0)
     quarter_required = models.PositiveSmallIntegerField(_("本季度应完成"), default=0)
+    quarter_overdue = models.PositiveSmallIntegerField(_("本季度逾期项数"), default=0)
     year_done = models.PositiveSmallIntegerField(_("全年已完成"), default=0)
     year_required = models.PositiveSmallIntegerField(_("全年应完成"), default=0)
     overdue = models.PositiveSmallIntegerField(_("逾期项数"), default=0)
@@ -275,6 +276,8 @@ class ComplianceSummary(models.Model):
     month_ratio = models.FloatField(_("本月完成率"), default=1.0)
     quarter_ratio = models.FloatField(_("本季度完成率"), default=1.0)
     year_ratio = models.FloatField(_("全年完成率"), default=1.0)
+    # The overdue requirements as [period code, meeting type] pairs, e.g. ["m1", "theme_day"] (for exports).
+    overdue_items = models.JSONField(_("逾期事项"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("组织生活完成情况汇总")

@@ -211,3 +211,44 @@ def issuer_orgs(*, user: Any) -> QuerySet[Organization]:
     from .services import ISSUER_TYPES
 
     return permissions.orgs_with(user, C.ISSUE_NOTICES).open().filter(org_type__in=ISSUER_TYPES)
+
+
+def exportable_notices(*, user: Any) -> QuerySet[WorkNotice]:
+    """Issued notices whose matrix the user may export: ISSUE_NOTICES (the matrix page's right) and EXPORT at
+    the issuing organization."""
+    qs = WorkNotice.objects.filter(status=NoticeStatus.ISSUED)
+    qs = permissions.scope_filter(qs, user, C.ISSUE_NOTICES, prefix="organization__")
+    qs = permissions.scope_filter(qs, user, C.EXPORT, prefix="organization__")
+    return qs.select_related("organization").order_by("-issued_at", "-id")
+
+
+def committee_open_notices(*, user: Any, on: datetime.date | None = None, limit: int = 6
+                           ) -> tuple[list[WorkNotice], int]:
+    """The committee dashboard's card: issued notices of the user's committees not yet fully answered, newest
+    first, with answered/expected and overdue (unanswered past the deadline) counts; and how many there are.
+    Two queries at any number of notices, branches and items."""
+    today = on or timezone.localdate()
+    subs = NoticeSubmission.objects.filter(item__notice=OuterRef("pk"))
+    items = NoticeItem.objects.filter(notice=OuterRef("pk"))
+    qs = (
+        permissions.scope_filter(WorkNotice.objects.filter(status=NoticeStatus.ISSUED), user, C.ISSUE_NOTICES,
+                                 prefix="organization__")
+        .select_related("organization")
+        .annotate(
+            recipient_count=_count(NoticeRecipient.objects.filter(notice=OuterRef("pk"))),
+            item_count=_count(items),
+            submitted_count=_count(subs),
+            past_item_count=_count(items.filter(deadline__lt=today)),
+            past_submitted_count=_count(subs.filter(item__deadline__lt=today)),
+            next_deadline=Subquery(items.filter(deadline__gte=today).order_by("deadline").values("deadline")[:1]),
+        )
+        .annotate(expected_count=F("recipient_count") * F("item_count"))
+        .filter(submitted_count__lt=F("expected_count"))
+        .order_by("-issued_at", "-id")
+    )
+    total = qs.count()
+    notices = list(qs[:limit])
+    for n in notices:
+        # Answers come from recipients only, so what is missing past a deadline is the difference.
+        n.overdue_count = n.recipient_count * n.past_item_count - n.past_submitted_count
+    return notices, total

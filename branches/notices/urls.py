@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.notice_list, name="list"),
     path("new/", views.notice_create, name="create"),
     path("open-items/", views.open_items, name="open_items"),
+    path("committee-card/", views.committee_card, name="committee_card"),
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/edit/", views.notice_edit, name="edit"),
     path("<int:pk>/issue/", views.notice_issue, name="issue"),

@@ -114,6 +114,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if view.is_issuer:
         items, rows = selectors.notice_matrix(notice=view.notice)
         ctx.update(items=items, rows=rows,
+                   can_export=permissions.has_capability(request.user, view.notice.organization, C.EXPORT),
                    submitted=sum(r.submitted for r in rows), late=sum(r.late for r in rows),
                    expected=len(items) * len(rows),
                    missing_branches=sum(1 for r in rows if r.submitted < len(items)))
@@ -233,3 +234,12 @@ def open_items(request: HttpRequest) -> HttpResponse:
             raise Http404
     items = selectors.branch_items(user=request.user, organization=org, limit=8)
     return render(request, "notices/_open_items.html", {"items": items})
+
+
+@login_required
+def committee_card(request: HttpRequest) -> HttpResponse:
+    """The committee dashboard's card: notices of the user's committees that are not fully answered yet."""
+    if not permissions.has_capability_anywhere(request.user, C.ISSUE_NOTICES):
+        raise PermissionDenied(NO_PERMISSION)
+    notices, total = selectors.committee_open_notices(user=request.user)
+    return render(request, "notices/_committee_card.html", {"notices": notices, "total": total})

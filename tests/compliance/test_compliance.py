@@ -111,39 +111,56 @@ def test_a_revision_changes_the_requirements_from_its_date(world):
     assert cell(data, "general_assembly", "quarter", 3).status == c.NOT_REQUIRED
 
 
+def _rows(user, on, **kw):
+    found = c.overview(user=user, on=on, **kw)
+    rows = [c.OverviewRow.from_summary(s) for s in found.rows]
+    assert found.count == len(rows)
+    return rows
+
+
 def test_overview_tallies_for_month_quarter_and_year(world):
     meeting(world.branch_a, "committee", at(2025, 5, 2))
     meeting(world.group_a, "group", at(2025, 5, 3))
     meeting(world.branch_a, "general_assembly", at(2025, 4, 3))
-    rows = {r.org.pk: r for r in c.overview(user=world.dangwei, on=D(2025, 5, 20))}
+    rows = {r.org.pk: r for r in _rows(world.dangwei, D(2025, 5, 20))}
     assert set(rows) == {world.branch_a.pk, world.branch_b.pk}
     a = rows[world.branch_a.pk]
     assert (a.month.done, a.month.required) == (2, 3)
     # Q2 so far: April–June monthly (9 cells) + 2 quarterly; 1 monthly in May + the assembly done.
     assert (a.quarter.done, a.quarter.required) == (3, 11)
+    assert a.quarter.overdue == 3  # April's committee, party group and theme day
     assert a.whole_year.overdue == 4 * 3 + 2  # Jan–Apr monthly, Q1 two quarterly
     assert a.status == c.OVERDUE
-    assert a.info.responsible  # dangwei holds a role at the institute, the branch's parent
+    assert a.status_label == "有逾期"
+    assert "1月主题党日" in a.overdue_labels(2025)
+    assert a.responsible  # dangwei holds a role at the institute, the branch's parent
     b = rows[world.branch_b.pk]
     assert (b.month.done, b.month.required) == (0, 1)
-    assert [r.org.pk for r in c.filter_and_sort(list(rows.values()), sort="-month")] == [world.branch_a.pk,
-                                                                                          world.branch_b.pk]
-    assert [r.org.pk for r in c.filter_and_sort(list(rows.values()), q="第二")] == [world.branch_b.pk]
+    assert [r.org.pk for r in _rows(world.dangwei, D(2025, 5, 20), sort="-month")] == [world.branch_a.pk,
+                                                                                        world.branch_b.pk]
+    assert [r.org.pk for r in _rows(world.dangwei, D(2025, 5, 20), q="第二")] == [world.branch_b.pk]
 
 
 def test_responsible_branches_come_first(world):
     deep = make_org(world.root, org_type=OrgType.BRANCH, short_name="院直属支部", name="院直属党支部")
-    rows = c.filter_and_sort(c.overview(user=world.zuzhibu, on=D(2025, 5, 20)), sort="name")
+    rows = _rows(world.zuzhibu, D(2025, 5, 20), sort="name")
     assert rows[0].org.pk == deep.pk
-    assert rows[0].info.responsible
-    assert not any(r.info.responsible for r in rows[1:])
+    assert rows[0].responsible
+    assert not any(r.responsible for r in rows[1:])
+    # In every sort, descending too.
+    for sort in (*c.SORTS, *(f"-{k}" for k in c.SORTS)):
+        assert _rows(world.zuzhibu, D(2025, 5, 20), sort=sort)[0].org.pk == deep.pk
 
 
 def test_scope_of_the_overview(world):
-    assert {r.org.pk for r in c.overview(user=world.shuji_a, on=D(2025, 5, 1))} == {world.branch_a.pk}
-    assert {r.org.pk for r in c.overview(user=world.outsider, on=D(2025, 5, 1))} == {world.other_branch.pk}
-    assert c.overview(user=world.dangyuan, on=D(2025, 5, 1)) == []
-    assert len(c.overview(user=world.admin, on=D(2025, 5, 1))) == 3
+    assert {r.org.pk for r in _rows(world.shuji_a, D(2025, 5, 1))} == {world.branch_a.pk}
+    assert {r.org.pk for r in _rows(world.outsider, D(2025, 5, 1))} == {world.other_branch.pk}
+    assert _rows(world.dangyuan, D(2025, 5, 1)) == []
+    assert len(_rows(world.admin, D(2025, 5, 1))) == 3
+    # Narrowed to a capability's scope: 宣传委员 may view but not export.
+    assert _rows(world.xuanchuan_a, D(2025, 5, 1), capability="export") == []
+    assert {r.org.pk for r in _rows(world.dangwei, D(2025, 5, 1), capability="export")} == {
+        world.branch_a.pk, world.branch_b.pk}
 
 
 def _queries(fn) -> int:
@@ -160,12 +177,15 @@ def test_overview_query_count_is_constant_in_the_number_of_branches(world):
             meeting(b, "committee", at(2025, 2, 1 + i % 27))
             meeting(g, "group", at(2025, 3, 1 + i % 27))
 
+    def read():
+        world.dangwei.__dict__.pop("_portal_scope", None)
+        return _rows(world.dangwei, D(2025, 5, 1))
+
     make(1)  # 3 branches in dangwei's scope
-    small = _queries(lambda: c.overview(user=world.dangwei, on=D(2025, 5, 1)))
+    read()  # computes the missing summaries
+    small = _queries(read)
     make(27)  # 30 branches
-    world.dangwei.__dict__.pop("_portal_scope", None)
-    rows = c.overview(user=world.dangwei, on=D(2025, 5, 1))
-    assert len(rows) == 30
-    world.dangwei.__dict__.pop("_portal_scope", None)
-    large = _queries(lambda: c.overview(user=world.dangwei, on=D(2025, 5, 1)))
-    assert large == small <= 5
+    assert len(read()) == 30
+    large = _queries(read)
+    # The scope, the count with the stale check, the user's roles, the rows.
+    assert large == small == 4

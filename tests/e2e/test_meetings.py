@@ -48,6 +48,19 @@ def test_branch_life_from_meetings_to_a_work_notice(page, branch_life, sign_in, 
     page.set_viewport_size(PHONE)
     sign_in(page, "shuji_a")
 
+    # Nobody has attended anything yet: the dashboard lists the members for the six-month review.
+    page.goto("/")
+    absent = page.locator("#absent-card")
+    expect(absent).to_contain_text("六个月未参加组织生活的党员")
+    expect(absent).to_contain_text("张三")
+    shot(page, "dashboard-absent")
+    absent.get_by_role("link", name="查看全部").click()
+    expect(page.locator("h1")).to_have_text("六个月未参加组织生活的党员")
+    shot(page, "absent-list")
+    page.locator(".absent-row", has_text="张三").click()
+    expect(page.locator("#absence-flag")).to_contain_text("已连续六个月未参加组织生活")
+    shot(page, "person-absent")
+
     # Before anything is recorded, nothing in this month's calendar is green.
     page.goto(calendar)
     current_month = page.locator(".cal-month.current")
@@ -96,6 +109,20 @@ def test_branch_life_from_meetings_to_a_work_notice(page, branch_life, sign_in, 
     vote.locator("input[name=vote_no]").fill("0")
     vote.locator("input[name=vote_abstain]").fill("0")
     vote.get_by_label("通过").check()
+    # A second vote about one person, and a third added by mistake and removed again.
+    page.get_by_role("button", name="添加表决事项").click()
+    page.get_by_role("button", name="添加表决事项").click()
+    expect(page.locator(".vote-block")).to_have_count(3)
+    page.locator(".vote-block").nth(2).get_by_role("button", name="删除此项").click()
+    expect(page.locator(".vote-block")).to_have_count(2)
+    second = page.locator(".vote-block").nth(1)
+    expect(second.locator(".vote-expected")).to_have_value("4")
+    second.locator("input[name=vote_subject]").fill("推荐赵喆为优秀共产党员")
+    second.get_by_label("表决对象").select_option(label="赵喆")
+    second.locator("input[name=vote_yes]").fill("3")
+    second.locator("input[name=vote_no]").fill("1")
+    second.locator("input[name=vote_abstain]").fill("0")
+    second.get_by_label("通过").check()
     page.get_by_label("议题").fill("讨论接收预备党员")
     shot(page, "assembly-form")
     page.get_by_role("button", name="保存记录").click()
@@ -106,7 +133,9 @@ def test_branch_life_from_meetings_to_a_work_notice(page, branch_life, sign_in, 
     expect(votes_card).to_contain_text("会议有效")
     assembly = Meeting.objects.get(pk=assembly_pk)
     assert assembly.meeting_type == MeetingType.GENERAL_ASSEMBLY
-    assert [(v.expected, v.present, v.yes, v.passed) for v in assembly.votes.all()] == [(4, 4, 4, True)]
+    expect(votes_card).to_contain_text("表决对象：赵喆")
+    assert [(v.expected, v.present, v.yes, v.passed, v.candidate.name if v.candidate else None)
+            for v in assembly.votes.order_by("pk")] == [(4, 4, 4, True, None), (4, 4, 3, True, "赵喆")]
     shot(page, "assembly-detail")
 
     # The calendar turns green for both: this month's committee and this quarter's assembly, linked to the records.

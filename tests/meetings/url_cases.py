@@ -32,6 +32,8 @@ CASES.update({
                                          {"anonymous": LOGIN, **_VIEWERS_A}),
     "meetings:attachment_delete": Case(lambda w: f"/meetings/attachments/{w.meeting_attachment_a.pk}/delete/",
                                        {"anonymous": LOGIN, **_redirected(_LOGGERS_A)}, method="post"),
+    # Members without organizational life for six months, of branch A: whoever may see its meetings.
+    "meetings:absent": Case(lambda w: f"/meetings/absent/?org={w.branch_a.pk}", {"anonymous": LOGIN, **_VIEWERS_A}),
 })
 
 
@@ -75,6 +77,8 @@ CASES.update({
     "api-meeting-attachment": Case(
         lambda w: f"/api/v1/meetings/{w.meeting_api_a.pk}/attachments/{w.meeting_api_attachment_a.pk}/",
         _api(_LOGGERS_A, 204), method="delete"),
+    "api-meeting-absent-members": Case(lambda w: f"/api/v1/meetings/absent-members/?organization={w.branch_a.pk}",
+                                       _api(_VIEWERS_A)),
     "api-meeting-default-attendees": Case(
         lambda w: f"/api/v1/meetings/default-attendees/?organization={w.branch_a.pk}&meeting_type=committee",
         _api(_LOGGERS_A)),

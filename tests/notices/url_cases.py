@@ -27,6 +27,8 @@ CASES: dict = {
     "notices:list": Case("/notices/", {"anonymous": LOGIN, "dangyuan": 403}, default=200),
     "notices:create": Case("/notices/new/", {"anonymous": LOGIN, **ISSUERS}, default=403),
     "notices:open_items": Case("/notices/open-items/", {"anonymous": LOGIN, "dangyuan": 403}, default=200),
+    # The committee dashboard's card: for those who issue notices (ISSUE_NOTICES); it names no object.
+    "notices:committee_card": Case("/notices/committee-card/", {"anonymous": LOGIN, **ISSUERS}, default=403),
     "notices:detail": Case(lambda w: f"/notices/{w.notice_a.pk}/", {"anonymous": LOGIN, **NOTICE_VIEWERS}),
     "notices:edit": Case(lambda w: f"/notices/{w.notice_draft.pk}/edit/", {"anonymous": LOGIN, **DRAFT_ISSUER_ONLY}),
     "notices:issue": Case(lambda w: f"/notices/{w.notice_draft.pk}/issue/",
