@@ -42,13 +42,14 @@ from members.codes import (
 from members.models import PartyMembership, Person
 from members.services import pinyin_for
 
-from .models import Organization, OrgType, Role, RoleKind, UnitRelation
+from .models import CommitteePosition, CommitteeSeat, Organization, OrgType, Role, RoleKind, UnitRelation
 
 DEFAULT_SEED = 2026
 ACADEMY = "中国科学院"
 BATCH = 2000
 MAX_BRANCH = 48  # every branch but one stays at or under the 50-member limit
 BIG_BRANCH = (52, 58)  # the one branch that is over it
+SEAT_POOL = 10  # full members per committee branch kept aside to fill its committee seats
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,8 @@ class _Node:
     secretary: tuple[str, str] | None = None  # (name, sex) of the member in slot 0
     accounts: dict[int, str] = field(default_factory=dict)  # slot → demo username
     groups: list[_Node] = field(default_factory=list)
+    # Branches with a committee: the first full members (person, membership, holds a demo account), slot order.
+    seat_pool: list[tuple[Person, PartyMembership, bool]] = field(default_factory=list)
     path: str = ""
     depth: int = 0
     obj: Organization | None = None
@@ -768,11 +771,53 @@ class DemoBuilder:
                 admitted = max(eighteen, today - datetime.timedelta(days=rng.randint(20, 360)))
                 converted = None
             group = b.groups[slot % len(b.groups)].obj if b.groups else None
-            writer.add(person, PartyMembership(
+            membership = PartyMembership(
                 category=MemberCategory.FULL if full else MemberCategory.PROBATIONARY,
                 admitted_on=admitted, converted_on=converted, party_group=group,
-            ), protected=bool(account) or slot == 0)
+            )
+            writer.add(person, membership, protected=bool(account) or slot == 0)
+            if b.fields.get("has_committee") and full and len(b.seat_pool) < SEAT_POOL:
+                b.seat_pool.append((person, membership, bool(account) and slot != 0))
         return b.size
+
+    def create_committees(self) -> int:
+        """Committee seats of the branches with a committee: the secretary (the member in slot 0, a demo
+        account's person where there is one) and 2–4 more full members in good standing from the start of the
+        term; branch A also has a member of the previous committee who left at the election."""
+        rng, today = self.rng, self.today
+        positions = [CommitteePosition.ORGANIZATION, CommitteePosition.PROPAGANDA, CommitteePosition.DISCIPLINE,
+                     CommitteePosition.DEPUTY_SECRETARY]
+        branch_a = next((b for b in self.institutes[0].branches if b.accounts.get(0) == "shuji_a"), None)
+        seats: list[CommitteeSeat] = []
+        for inst in self.institutes:
+            for b in inst.branches:
+                if not b.fields.get("has_committee") or not b.seat_pool:
+                    continue
+                assert b.obj is not None
+                term_start = b.fields.get("term_started_on") or add_years(today, -1)
+
+                def seat(person: Person, membership: PartyMembership, position: str, start: datetime.date,
+                         ends: datetime.date | None = None, note: str = "", org: Organization = b.obj) -> None:
+                    start = min(max(start, membership.converted_on or start), today)
+                    if ends is None or ends >= start:
+                        seats.append(CommitteeSeat(organization=org, person_id=person.pk, position=position,
+                                                   starts_on=start, ends_on=ends, note=note))
+
+                secretary = b.seat_pool[0]
+                seat(secretary[0], secretary[1], CommitteePosition.SECRETARY, term_start)
+                fit = [(p, m) for p, m, account in b.seat_pool[1:]
+                       if not account and m.has_vote and not m.lost_contact and not m.mobile]
+                picks = rng.sample(fit, min(len(fit), rng.randint(2, 4)))
+                for (person, membership), position in zip(picks, positions, strict=False):
+                    seat(person, membership, position, term_start)
+                if b is branch_a:
+                    former = [pair for pair in fit if pair not in picks]
+                    if former:
+                        person, membership = former[0]
+                        seat(person, membership, CommitteePosition.ORGANIZATION, add_years(term_start, -3),
+                             ends=term_start - datetime.timedelta(days=1), note="换届")
+        CommitteeSeat.objects.bulk_create(seats, batch_size=BATCH)
+        return len(seats)
 
     def _flag_members(self, memberships: list[tuple[PartyMembership, Person, bool]]) -> None:
         """A few lost-contact, mobile and suspended members in every institute."""
@@ -892,8 +937,10 @@ def _apportion(total: int, weights: list[float], *, minimum: int = 0, maximum: i
 def reset_portal_data() -> None:
     """Empty every table of the portal (people, tree, roles, users, jobs, audit log, sessions).
 
-    Content types, permissions and the migration history stay, so the schema needs nothing afterwards."""
-    keep = {"django_migrations", "django_content_type", "auth_permission"}
+    Content types, permissions, the rule sets and the migration history stay, so the schema needs nothing
+    afterwards."""
+    # Rule sets are configuration (loaded by data migrations, edited in the admin), not demo data.
+    keep = {"django_migrations", "django_content_type", "auth_permission", "branches_ruleset"}
     tables = [t for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
               if t not in keep]
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
@@ -914,7 +961,11 @@ def build_demo(scale: str, *, seed: int = DEFAULT_SEED, log: Callable[[str], Non
         say(f"党组织 {organizations} 个（{time.monotonic() - started:.1f} 秒）")
         builder.create_accounts()
         members, non_members = builder.create_people()
+        builder.create_committees()
         say(f"人员 {members + non_members} 人（{time.monotonic() - started:.1f} 秒）")
+        from recruitment.demo import build_pipelines
+
+        build_pipelines(seed=seed, log=say)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh statistics, so the planner sees the real sizes
             for model in (Organization, Person, PartyMembership, Role):

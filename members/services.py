@@ -346,6 +346,15 @@ def membership_convert(*, actor: Any, person: Person, converted_on: Any) -> Part
     return membership
 
 
+def membership_assign_group(*, actor: Any, person: Person, group: Organization) -> PartyMembership:
+    """编入党小组 after admission: the membership's party group."""
+    with transaction.atomic(), audit.acting(actor):
+        membership = PartyMembership.objects.select_for_update().get(person=person)
+        membership.party_group = group
+        membership.save(update_fields=["party_group", "updated_at"])
+    return membership
+
+
 def membership_cancel(*, actor: Any, person: Person) -> None:
     """取消预备党员资格: the membership record goes, the person is 群众 again (the pipeline keeps the history)."""
     with transaction.atomic(), audit.acting(actor):

@@ -20,7 +20,7 @@ from branches.models import Meeting, MeetingStatus, MeetingType, Organization, O
 from members.codes import MemberCategory, PoliticalStatus
 from members.models import PartyMembership, Person, TrainingKind, TrainingRecord
 
-from . import checks
+from . import checks, services
 from . import rules as rulesmod
 from .models import Outcome, Pipeline, PipelineStatus, Stage, StepRecord, Supporter, SupporterRole
 
@@ -251,16 +251,11 @@ class PipelineBuilder:
                     today=self.today) if not p.fatal]
                 history.append(record)
                 records.append(record)
-            upcoming = checks.next_steps(pipeline=pipeline, history=checks.History(history), rules=self.rules,
-                                         today=self.today)
-            fixed = [n for n in upcoming if not n.step.repeatable]
-            dues = [n.due_on for n in upcoming if n.due_on]
-            pipeline.next_step = fixed[0].step.code if fixed else ""
-            pipeline.next_due_on = min(dues) if dues else None
+            services.set_next(pipeline, checks.History(history), self.rules, self.today)
         StepRecord.objects.bulk_create(records, batch_size=BATCH)
         Supporter.objects.bulk_create(supporters, batch_size=BATCH)
         TrainingRecord.objects.bulk_create(trainings, batch_size=BATCH)
-        Pipeline.objects.bulk_update(pipelines, ["next_step", "next_due_on"], batch_size=BATCH)
+        Pipeline.objects.bulk_update(pipelines, ["next_step", "next_due_on", "assessment_due_on"], batch_size=BATCH)
         return len(pipelines)
 
 

@@ -59,6 +59,9 @@ class Pipeline(TimeStampedModel):
     end_reason = models.TextField(_("终止原因"), blank=True)
     next_step = models.CharField(_("下一步"), max_length=40, blank=True)
     next_due_on = models.DateField(_("下一步期限"), null=True, blank=True)
+    # The due date of the periodic assessment of the current stage (考察, every assessment_interval_months), kept
+    # apart from next_due_on so that due lists and reminders select "assessments due" in SQL.
+    assessment_due_on = models.DateField(_("下次考察期限"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("发展党员纪实")
@@ -115,7 +118,11 @@ class StepRecord(TimeStampedModel):
         verbose_name = _("发展步骤")
         verbose_name_plural = _("发展步骤")
         ordering = ["done_on", "pk"]
-        indexes = [models.Index(fields=["pipeline", "step"], name="steprecord_pipeline_step")]
+        indexes = [
+            models.Index(fields=["pipeline", "step"], name="steprecord_pipeline_step"),
+            # The committee's violation list: newest first among the few records that broke a time limit.
+            models.Index(fields=["-done_on", "-id"], condition=~Q(violations=[]), name="steprecord_violations"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pipeline_id} · {self.step} · {self.done_on}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from branches import audit, permissions, uploads
-from branches.models import Organization
+from branches.models import Organization, OrgType
 from branches.permissions import Capability
 from members import services as member_services
 from members.models import Person, TrainingKind
@@ -206,6 +206,12 @@ def _apply(actor: Any, pipeline: Pipeline, rules: Rules, record: StepRecord, dat
             _end(pipeline, on, record.conclusion or gettext("取消预备党员资格"), PipelineStatus.CANCELLED)
             changed += ["status", "ended_on", "end_reason"]
             member_services.membership_cancel(actor=actor, person=person)
+    elif code == "assign_group" and data.details.get("party_group"):
+        group = Organization.objects.filter(pk=data.details["party_group"], org_type=OrgType.PARTY_GROUP,
+                                            path__startswith=pipeline.organization.path).first()
+        if group is None:
+            raise ValidationError(gettext("所选党小组不属于%(branch)s。") % {"branch": pipeline.organization.name})
+        member_services.membership_assign_group(actor=actor, person=person, group=group)
     elif code == "archive":
         pipeline.status = PipelineStatus.COMPLETED
         changed.append("status")
@@ -217,15 +223,24 @@ def _end(pipeline: Pipeline, on: datetime.date, reason: str, status: str) -> Non
     pipeline.status, pipeline.ended_on, pipeline.end_reason = status, on, reason
 
 
-def _refresh_next(pipeline: Pipeline, rules: Rules) -> None:
-    """Store the next step and the earliest due date of the open steps (boards and due lists sort on them)."""
-    history = History(pipeline.steps.all())
-    open_steps = checks.next_steps(pipeline=pipeline, history=history, rules=rules, today=timezone.localdate())
+NEXT_FIELDS = ("next_step", "next_due_on", "assessment_due_on")
+
+
+def set_next(pipeline: Pipeline, history: History, rules: Rules, today: datetime.date) -> None:
+    """Set (without saving) the next step, the earliest due date of the open steps and the due date of the
+    periodic 考察: boards, due lists and reminders filter and sort on them in SQL."""
+    open_steps = checks.next_steps(pipeline=pipeline, history=history, rules=rules, today=today)
     fixed = [n for n in open_steps if not n.step.repeatable]
     dues = [n.due_on for n in open_steps if n.due_on is not None]
+    periodic = [n.due_on for n in open_steps if n.step.repeatable and n.due_on is not None]
     pipeline.next_step = fixed[0].step.code if fixed else ""
     pipeline.next_due_on = min(dues) if dues else None
-    pipeline.save(update_fields=["next_step", "next_due_on", "updated_at"])
+    pipeline.assessment_due_on = min(periodic) if periodic else None
+
+
+def _refresh_next(pipeline: Pipeline, rules: Rules) -> None:
+    set_next(pipeline, History(pipeline.steps.all()), rules, timezone.localdate())
+    pipeline.save(update_fields=[*NEXT_FIELDS, "updated_at"])
 
 
 def pipeline_stop(*, actor: Any, pipeline: Pipeline, on: datetime.date, reason: str) -> Pipeline:
@@ -245,17 +260,30 @@ def pipeline_stop(*, actor: Any, pipeline: Pipeline, on: datetime.date, reason: 
         raise ValidationError(errors)
     with transaction.atomic(), audit.acting(actor):
         _end(pipeline, on, reason, PipelineStatus.STOPPED)
-        pipeline.next_step, pipeline.next_due_on = "", None
-        pipeline.save(update_fields=["status", "ended_on", "end_reason", "next_step", "next_due_on", "updated_at"])
+        pipeline.next_step, pipeline.next_due_on, pipeline.assessment_due_on = "", None, None
+        pipeline.save(update_fields=["status", "ended_on", "end_reason", "next_step", "next_due_on",
+                                     "assessment_due_on", "updated_at"])
     return pipeline
 
 
-def refresh_all(*, on: datetime.date | None = None, batch: int = 500) -> int:
-    """Nightly: recompute next step and due date of every active pipeline (rule sets may have changed)."""
-    count = 0
-    qs = Pipeline.objects.filter(status=PipelineStatus.ACTIVE).select_related("organization", "person")
-    for pipeline in qs.iterator(chunk_size=batch):
-        _refresh_next(pipeline, rules_for(organization=pipeline.organization, on=on or timezone.localdate()))
-        count += 1
-    return count
+def refresh_all(*, on: datetime.date | None = None, batch: int = 1000) -> int:
+    """Nightly: recompute the next step and due dates of every active pipeline (a rule set may have changed).
+    One query per batch for the pipelines with their steps; only changed rows are written."""
+    from .rules import rule_sets
 
+    on = on or timezone.localdate()
+    loaded = rule_sets()
+    changed: list[Pipeline] = []
+    count = 0
+    qs = (Pipeline.objects.filter(status=PipelineStatus.ACTIVE).select_related("organization")
+          .prefetch_related("steps").order_by("pk"))
+    for pipeline in qs.iterator(chunk_size=batch):
+        before = tuple(getattr(pipeline, f) for f in NEXT_FIELDS)
+        set_next(pipeline, History(pipeline.steps.all()),
+                 rules_for(organization=pipeline.organization, on=on, loaded=loaded), on)
+        if tuple(getattr(pipeline, f) for f in NEXT_FIELDS) != before:
+            changed.append(pipeline)
+        count += 1
+    with transaction.atomic():
+        Pipeline.objects.bulk_update(changed, NEXT_FIELDS, batch_size=batch)
+    return count

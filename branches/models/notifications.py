@@ -16,6 +16,8 @@ class NotificationKind(models.TextChoices):
     MEETING_OVERDUE = "meeting_overdue", _("会议已逾期")
     NOTICE_DUE = "notice_due", _("督办事项临近截止")
     NOTICE_OVERDUE = "notice_overdue", _("督办事项已逾期")
+    RECRUITMENT_DUE = "recruitment_due", _("发展党员事项临近期限")
+    RECRUITMENT_OVERDUE = "recruitment_overdue", _("发展党员事项已超期")
 
 
 class Notification(models.Model):
@@ -48,4 +50,5 @@ class Notification(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.kind in (NotificationKind.MEETING_OVERDUE, NotificationKind.NOTICE_OVERDUE)
+        return self.kind in (NotificationKind.MEETING_OVERDUE, NotificationKind.NOTICE_OVERDUE,
+                             NotificationKind.RECRUITMENT_OVERDUE)

@@ -176,6 +176,7 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "branches.models.meetings.AttachmentKind",
         "MeetingStatusEnum": "branches.models.meetings.MeetingStatus",
         "RoleKindEnum": "branches.models.tree.RoleKind",
+        "PipelineStatusEnum": "recruitment.models.PipelineStatus",
     },
 }
 
@@ -208,9 +209,28 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-jobs": {"task": "reports.tasks.purge_expired_jobs_task", "schedule": 3600.0},
     # Daily reminders for branch secretaries, 06:30 in CELERY_TIMEZONE (Asia/Shanghai).
     "reminders-daily": {"task": "branches.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=30)},
+    # 三会一课 summaries for the new day (due turns overdue at midnight), 00:10 Asia/Shanghai.
+    "compliance-summaries": {"task": "branches.tasks.refresh_compliance_summaries_task",
+                             "schedule": crontab(hour=0, minute=10)},
+    # Development pipeline: next steps and due dates for the new day (00:20), then its reminders (06:20, before
+    # the 06:30 e-mail digest, which includes them).
+    "recruitment-refresh": {"task": "recruitment.tasks.refresh_pipelines_task", "schedule": crontab(hour=0, minute=20)},
+    "recruitment-reminders": {"task": "recruitment.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=20)},
 }
 # E-mail each secretary a digest of the day's new reminders (the portal's notification list shows them anyway).
 PORTAL_REMINDER_EMAIL_DIGEST = env.bool("PORTAL_REMINDER_EMAIL_DIGEST", default=True)
+# Reminder windows in days (branches.reminders.reminder_rules): a required meeting is reminded as due
+# `due_lead_days` before its period ends, and as overdue for `overdue_days` after a missed period ends, so in
+# January December's, the fourth quarter's and last year's yearly meetings are still reminded.
+PORTAL_REMINDERS = {
+    "due_lead_days": {"month": 7, "quarter": 15, "year": 30},
+    "overdue_days": {"month": 31, "quarter": 92, "year": 31},
+    "notice_lead_days": 3,
+}
+
+# Development pipeline due lists and reminders: talks and assessments are listed this many days before they fall
+# due (probation ending uses the rule set's probation_notice_days).
+PORTAL_RECRUITMENT_REMINDERS = {"lead_days": 14}
 
 # Portal settings.
 PORTAL_JOB_RESULT_DAYS = env.int("PORTAL_JOB_RESULT_DAYS", default=7)
@@ -224,6 +244,9 @@ PORTAL_ORG_RULES = {
 # Organizational life: attachments (photos, sign-in sheets, PDFs) and 民主评议 (优秀 at most this share).
 PORTAL_MEETING_ATTACHMENT_MAX_MB = env.float("PORTAL_MEETING_ATTACHMENT_MAX_MB", default=10)
 PORTAL_APPRAISAL_EXCELLENT_MAX_RATIO = "1/3"
+# Members who attended no organizational life for this many months are flagged for the lost-contact review
+# (党章 art.9, 党员教育管理工作条例; domain.md §3.2).
+PORTAL_ABSENCE_REVIEW_MONTHS = 6
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -9,7 +9,10 @@ from branches import permissions
 
 from .base import BaseExporter, Column, ExportError, ListExporter
 from .compliance import ComplianceExporter, SelfCheckExporter
+from .notices import NoticeMatrixExporter
 from .people import PeopleExporter
+from .recruitment_record import PipelineRecordExporter
+from .recruitment_rosters import RecruitmentRosterExporter
 from .roster import OrgRosterExporter
 
 EXPORTERS: dict[str, type[BaseExporter]] = {
@@ -17,6 +20,9 @@ EXPORTERS: dict[str, type[BaseExporter]] = {
     OrgRosterExporter.identifier: OrgRosterExporter,
     SelfCheckExporter.identifier: SelfCheckExporter,
     ComplianceExporter.identifier: ComplianceExporter,
+    NoticeMatrixExporter.identifier: NoticeMatrixExporter,
+    PipelineRecordExporter.identifier: PipelineRecordExporter,
+    RecruitmentRosterExporter.identifier: RecruitmentRosterExporter,
 }
 
 

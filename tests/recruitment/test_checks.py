@@ -320,3 +320,34 @@ def test_stop_needs_a_reason(world, pipeline):
 def test_overrides_table_is_used_by_the_service(world, pipeline, committee_user, full_members):
     WorkdayOverride.objects.create(day=d("2024-05-04"), is_workday=True, note="测试")
     assert services.workday_overrides() == {d("2024-05-04"): True}
+
+
+def test_nightly_refresh_follows_a_changed_rule_set(world, pipeline, django_assert_max_num_queries):
+    assert pipeline.next_due_on == d("2023-04-01")
+    rule_set = rules_for(organization=world.branch_a, on=d("2023-03-01")).rule_set
+    rule_set.parameters["numbers"]["talk_within_months"] = 2
+    rule_set.save()
+    with django_assert_max_num_queries(6):
+        assert services.refresh_all(on=d("2023-03-05")) == 1
+    pipeline.refresh_from_db()
+    assert pipeline.next_due_on == d("2023-05-01")
+    assert pipeline.next_step == "talk"
+
+
+def test_assigning_the_party_group_sets_the_membership(world, pipeline, committee_user, full_members):
+    walk(pipeline, "approval", world, committee_user, full_members)
+    record(pipeline, "assign_group", "2024-08-10", branch_user=world.shuji_a, committee_user=committee_user,
+           details={"party_group": world.group_a.pk})
+    pipeline.person.membership.refresh_from_db()
+    assert pipeline.person.membership.party_group == world.group_a
+
+
+def test_a_party_group_of_another_branch_is_refused(world, pipeline, committee_user, full_members):
+    from tests.factories import make_org
+
+    walk(pipeline, "approval", world, committee_user, full_members)
+    foreign = make_org(world.branch_b, org_type="party_group", name="第二党支部党小组")
+    refused(lambda: record(pipeline, "assign_group", "2024-08-10", branch_user=world.shuji_a,
+                           committee_user=committee_user, details={"party_group": foreign.pk}), "不属于")
+    pipeline.person.membership.refresh_from_db()
+    assert pipeline.person.membership.party_group is None

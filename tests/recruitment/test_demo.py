@@ -4,7 +4,6 @@ import pytest
 
 from branches.demo import build_demo
 from recruitment import checks, rules
-from recruitment.demo import build_pipelines
 from recruitment.models import Pipeline, Stage, StepRecord
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +16,6 @@ def demo(django_db_setup, django_db_blocker):
 
         with transaction.atomic():
             build_demo("small", seed=7)
-            if not Pipeline.objects.exists():
-                build_pipelines(seed=7)
             yield
             transaction.set_rollback(True)
 
