@@ -356,6 +356,9 @@ class StageCountOutput(serializers.Serializer):
     full = serializers.IntegerField()
     ended = serializers.IntegerField()
     active = serializers.IntegerField()
+    stuck = serializers.IntegerField(help_text="进行中且已超过时限")
+    violations = serializers.IntegerField(help_text="违反时限的记录数")
+    pending = serializers.IntegerField(help_text="等待上级党委办理")
 
 
 class OverviewApi(GenericAPIView):
@@ -375,9 +378,9 @@ class OverviewApi(GenericAPIView):
     def get(self, request: Request) -> Response:
         selectors.require_committee_viewer(request.user)
         q = str(request.query_params.get("q", "")).strip()[:50]
-        qs = selectors.stage_counts(user=request.user, q=q, sort=str(request.query_params.get("sort", "name")))
-        page = self.paginate_queryset(qs)
-        data = StageCountOutput(page if page is not None else qs, many=True).data
+        rows = selectors.stage_counts(user=request.user, q=q, sort=str(request.query_params.get("sort", "name")))
+        page = self.paginate_queryset(rows)
+        data = StageCountOutput(selectors.with_names(page if page is not None else rows), many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 

@@ -26,7 +26,6 @@ from . import selectors
 from .models import Stage
 
 PAGE_SIZE = 25
-PREVIEW = 8
 ROSTER_STAGES = [Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY]
 
 
@@ -67,15 +66,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") not in selectors.OVERVIEW_SORTS:
         sort = "name"
-    # One GROUP BY for every branch in scope (a few thousand rows at most): the page and the totals come from it.
-    rows = list(selectors.stage_counts(user=user, q=q, sort=sort))
+    # One GROUP BY for every branch in scope (a few thousand rows at most): the page, the totals and the
+    # problem counts (past a time limit, records that broke one, waiting for the committee) all come from it;
+    # the lists behind the counts are their own pages.
+    rows = selectors.stage_counts(user=user, q=q, sort=sort, on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.with_names(page.object_list)
     totals = {key: sum(row[key] for row in rows) for key in selectors.COUNT_COLUMNS}
-    stuck_qs = selectors.stuck(user=user, on=today, q=q)
-    stuck = selectors.stuck_rows(stuck_qs[:PREVIEW], on=today)
-    violations = _violation_rows(selectors.violations(user=user, q=q)[:PREVIEW])
-    can_record = selectors.can_record_committee_steps(user)
-    pending = _pending_rows(selectors.committee_pending(user=user, q=q)[:PREVIEW], today) if can_record else []
     chart = {
         "names": [r["organization__short_name"] for r in page.object_list],
         "series": [{"name": str(Stage(s).label), "data": [r[s] for r in page.object_list]}
@@ -85,7 +82,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context.update({
         "page": page, "totals": totals, "sort": sort,
         "query": urlencode({**({"q": q} if q else {}), "sort": sort}),
-        "stuck": stuck, "violations": violations, "pending": pending, "chart": chart,
+        "chart": chart,
         "stage_cards": [(s, str(Stage(s).label), totals[s]) for s in ("applicant", "activist", "candidate",
                                                                        "probationary")],
         "today": today,

@@ -252,10 +252,11 @@ class PipelineBuilder:
                 history.append(record)
                 records.append(record)
             services.set_next(pipeline, checks.History(history), self.rules, self.today)
+            pipeline.violation_count = sum(1 for r in history if r.violations)
         StepRecord.objects.bulk_create(records, batch_size=BATCH)
         Supporter.objects.bulk_create(supporters, batch_size=BATCH)
         TrainingRecord.objects.bulk_create(trainings, batch_size=BATCH)
-        Pipeline.objects.bulk_update(pipelines, ["next_step", "next_due_on", "assessment_due_on"], batch_size=BATCH)
+        Pipeline.objects.bulk_update(pipelines, [*services.NEXT_FIELDS, "violation_count"], batch_size=BATCH)
         return len(pipelines)
 
 

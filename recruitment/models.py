@@ -62,6 +62,9 @@ class Pipeline(TimeStampedModel):
     # The due date of the periodic assessment of the current stage (考察, every assessment_interval_months), kept
     # apart from next_due_on so that due lists and reminders select "assessments due" in SQL.
     assessment_due_on = models.DateField(_("下次考察期限"), null=True, blank=True)
+    # Records of this pipeline that broke a time limit, kept with the record that did (StepRecord.violations);
+    # counted here so that the committee overview sums them per branch in its one aggregate.
+    violation_count = models.PositiveSmallIntegerField(_("违反时限的记录数"), default=0)
 
     class Meta:
         verbose_name = _("发展党员纪实")

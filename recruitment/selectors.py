@@ -12,7 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -71,7 +72,8 @@ def pipeline_get(*, user: Any, pk: Any) -> Pipeline:
 # pipelines; a branch's secretary sees the same facts for the branch on its board. Everything below is a fixed
 # number of queries at any number of pipelines.
 
-COUNT_COLUMNS = ("applicant", "activist", "candidate", "probationary", "full", "ended", "active")
+COUNT_COLUMNS = ("applicant", "activist", "candidate", "probationary", "full", "ended", "active", "stuck",
+                 "violations", "pending")
 OVERVIEW_SORTS = ("name", *COUNT_COLUMNS)
 
 
@@ -86,7 +88,7 @@ def require_committee_viewer(user: Any) -> None:
         raise PermissionDenied(gettext("发展党员工作总览供党委和组织部门查看；党支部请使用本支部的发展党员工作台。"))
 
 
-def _count_aggregates() -> dict[str, Count]:
+def _count_aggregates(on: datetime.date, committee_codes: list[str]) -> dict[str, Any]:
     active = Q(status=PipelineStatus.ACTIVE)
     return {
         "applicant": Count("pk", filter=active & Q(stage=Stage.APPLICANT)),
@@ -96,6 +98,11 @@ def _count_aggregates() -> dict[str, Count]:
         "full": Count("pk", filter=Q(stage=Stage.FULL, status__in=[PipelineStatus.ACTIVE, PipelineStatus.COMPLETED])),
         "ended": Count("pk", filter=Q(status__in=[PipelineStatus.STOPPED, PipelineStatus.CANCELLED])),
         "active": Count("pk", filter=active),
+        # Past a time limit now (the stored earliest due date of the open steps), as on the stuck list.
+        "stuck": Count("pk", filter=active & Q(next_due_on__lt=on)),
+        "violations": Coalesce(Sum("violation_count"), 0),
+        # Waiting for the committee above the branch (预审, 谈话, 审批, 备案, 转正审批).
+        "pending": Count("pk", filter=active & Q(next_step__in=committee_codes)),
     }
 
 
@@ -105,35 +112,37 @@ def _q_org_name(qs: QuerySet, q: str, prefix: str = "organization__") -> QuerySe
     return qs.filter(Q(**{f"{prefix}name__icontains": q}) | Q(**{f"{prefix}short_name__icontains": q}))
 
 
-def stage_counts(*, user: Any, q: str = "", sort: str = "name") -> list[dict[str, Any]]:
-    """One row per branch in scope with pipelines (dicts: organization_id, organization__name,
-    organization__short_name, organization__path and a count per COUNT_COLUMNS): active pipelines at each
-    stage, those who became full members, those ended. `sort` is one of OVERVIEW_SORTS, "-" for descending,
-    ties in tree order.
+def stage_counts(*, user: Any, q: str = "", sort: str = "name", on: datetime.date | None = None
+                 ) -> list[dict[str, Any]]:
+    """One row per branch in scope with pipelines (dicts: organization_id, organization__path and a number per
+    COUNT_COLUMNS): active pipelines at each stage, those who became full members, those ended, those past a
+    time limit, the records that broke one, those waiting for the committee. `sort` is one of OVERVIEW_SORTS,
+    "-" for descending, ties in tree order. Names are added to the rows actually shown (`with_names`).
 
-    Two queries: the counts grouped by the branch's id (an integer hash aggregate; grouping or sorting the
-    pipelines by the branch's name or path text was the page's main cost at academy scale), then the few
-    thousand branches' names; sorted here."""
+    One query, grouped by the branch's id (an integer hash aggregate: grouping or sorting the pipelines by the
+    branch's name or path text was the page's main cost at academy scale); sorted here."""
+    on = on or timezone.localdate()
     qs = _q_org_name(Pipeline.objects.all(), q)
     scope = _view_q(user)
     if scope is not None:
         qs = qs.filter(scope)
-    counts = list(qs.values("organization_id").annotate(**_count_aggregates()).order_by())
-    branches = Organization.objects.all()
-    org_scope = _view_q(user, prefix="")
-    if org_scope is not None:
-        branches = branches.filter(org_scope)
-    orgs = {o["pk"]: o for o in branches.values("pk", "name", "short_name", "path")}
-    rows = []
-    for row in counts:
-        org = orgs[row["organization_id"]]
-        rows.append({**row, "organization__name": org["name"], "organization__short_name": org["short_name"],
-                     "organization__path": org["path"]})
+    rows = list(qs.values("organization_id", "organization__path")
+                .annotate(**_count_aggregates(on, committee_step_codes())).order_by())
     key = sort.lstrip("-") if sort.lstrip("-") in OVERVIEW_SORTS else "name"
     desc = sort.startswith("-")
     rows.sort(key=lambda r: r["organization__path"], reverse=desc and key == "name")
     if key != "name":
         rows.sort(key=lambda r: r[key], reverse=desc)
+    return rows
+
+
+def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add organization__name and organization__short_name to the rows of stage_counts shown (one query)."""
+    names = {o["pk"]: o for o in Organization.objects.filter(pk__in=[r["organization_id"] for r in rows])
+             .values("pk", "name", "short_name")}
+    for row in rows:
+        org = names.get(row["organization_id"], {})
+        row["organization__name"], row["organization__short_name"] = org.get("name", ""), org.get("short_name", "")
     return rows
 
 

@@ -146,6 +146,9 @@ def _save_record(actor: Any, pipeline: Pipeline, rules: Rules, data: StepInput, 
         violations=violations, recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record.save()
+    if violations:
+        pipeline.violation_count += 1
+        pipeline.save(update_fields=["violation_count", "updated_at"])
     for upload, name, content_type, size in files:
         StepAttachment.objects.create(record=record, file=upload, original_name=name[:200],
                                       size=size, content_type=content_type,
