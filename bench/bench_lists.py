@@ -233,6 +233,16 @@ def redact(url: str) -> str:
     return urllib.parse.urlunsplit(parts)
 
 
+def run_script_child(script: str, database_url: str, work_dir: Path, settings: str, command: str) -> dict:
+    """Run `script command` in a child process against the database; its last stdout line is JSON."""
+    env = server_env(database_url, work_dir, settings)
+    done = subprocess.run([sys.executable, script, command], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=7200, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{command} failed for {redact(database_url)}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def report(args: argparse.Namespace, views: dict[str, str], timings: dict, main_counts: dict,
            small_counts: dict | None, load: tuple[float, float]) -> str:
     lines = [

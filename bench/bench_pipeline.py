@@ -42,7 +42,7 @@ from bench_lists import (  # noqa: E402
     machine,
     percentile,
     port_is_free,
-    redact,
+    run_script_child,
     server_env,
     stop,
     wait_for_server,
@@ -133,12 +133,7 @@ def nightly() -> dict:
 
 
 def child(database_url: str, work_dir: Path, settings: str, command: str) -> dict:
-    env = server_env(database_url, work_dir, settings)
-    done = subprocess.run([sys.executable, __file__, command], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=7200, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{command} failed for {redact(database_url)}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script_child(__file__, database_url, work_dir, settings, command)
 
 
 def report(timings: dict, counts: dict, small: dict | None) -> str:
