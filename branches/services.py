@@ -27,7 +27,7 @@ from .audit import acting
 from .models import CommitteePosition, CommitteeSeat, Organization, OrgType, Role, RoleKind
 from .permissions import Capability
 from .selectors import tree_changed
-from .tasks import refresh_compliance_summary_task
+from .tasks import refresh_compliance_subtree_task, refresh_compliance_summary_task
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -144,7 +144,8 @@ def organization_update(*, actor: Any, organization: Organization, data: dict[st
     if changed:
         with acting(actor):
             org.save(update_fields=[*changed, "updated_at"])
-    if {"has_committee", "founded_on", "org_type"} & set(changed):  # what 三会一课 requires depends on these
+    # What 三会一课 requires depends on the first three; the summary carries the names.
+    if {"has_committee", "founded_on", "org_type", "name", "short_name"} & set(changed):
         transaction.on_commit(lambda: refresh_compliance_summary_task.delay(org.pk))
     organization.refresh_from_db()
     return org
@@ -214,6 +215,8 @@ def organization_move(*, actor: Any, organization: Organization, new_parent: Org
     Organization.objects.move(org, target, "last-child")
     for moved_from in {org, old_parent or org}:  # a party group moved: both branches' 三会一课 change
         transaction.on_commit(lambda pk=moved_from.pk: refresh_compliance_summary_task.delay(pk))
+    if org.org_type != OrgType.PARTY_GROUP:  # the summaries below carry the paths that just changed
+        transaction.on_commit(lambda: refresh_compliance_subtree_task.delay(org.pk))
     org.refresh_from_db()
     LogEntry.objects.log_create(
         org,

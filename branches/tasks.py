@@ -28,6 +28,14 @@ def refresh_compliance_summary_task(org_id: int) -> int:
 
 
 @shared_task
+def refresh_compliance_subtree_task(org_id: int) -> int:
+    """Refresh the 三会一课 summaries of every branch at or below a moved organization (their paths changed)."""
+    from .meetings.summaries import refresh_subtree
+
+    return refresh_subtree(org_id=org_id)
+
+
+@shared_task
 def refresh_compliance_summaries_task() -> int:
     """Refresh every open branch's summary: nightly (the date rollover turns due into overdue) and after a
     rule set changes."""

@@ -380,7 +380,7 @@ class OverviewApi(GenericAPIView):
         q = str(request.query_params.get("q", "")).strip()[:50]
         rows = selectors.stage_counts(user=request.user, q=q, sort=str(request.query_params.get("sort", "name")))
         page = self.paginate_queryset(rows)
-        data = StageCountOutput(selectors.with_names(page if page is not None else rows), many=True).data
+        data = StageCountOutput(page if page is not None else rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 

@@ -66,13 +66,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") not in selectors.OVERVIEW_SORTS:
         sort = "name"
-    # One GROUP BY for every branch in scope (a few thousand rows at most): the page, the totals and the
-    # problem counts (past a time limit, records that broke one, waiting for the committee) all come from it;
-    # the lists behind the counts are their own pages.
+    # The branches' stored summaries (recruitment.summaries), filtered, sorted and paged in SQL; one aggregate
+    # over them gives the totals; the lists behind the problem counts are their own pages.
     rows = selectors.stage_counts(user=user, q=q, sort=sort, on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.with_names(page.object_list)
-    totals = {key: sum(row[key] for row in rows) for key in selectors.COUNT_COLUMNS}
+    page.object_list = list(page.object_list)
+    totals = selectors.stage_totals(rows)
     chart = {
         "names": [r["organization__short_name"] for r in page.object_list],
         "series": [{"name": str(Stage(s).label), "data": [r[s] for r in page.object_list]}

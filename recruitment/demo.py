@@ -20,7 +20,7 @@ from branches.models import Meeting, MeetingStatus, MeetingType, Organization, O
 from members.codes import MemberCategory, PoliticalStatus
 from members.models import PartyMembership, Person, TrainingKind, TrainingRecord
 
-from . import checks, services
+from . import checks, services, summaries
 from . import rules as rulesmod
 from .models import Outcome, Pipeline, PipelineStatus, Stage, StepRecord, Supporter, SupporterRole
 
@@ -292,5 +292,6 @@ def build_pipelines(*, seed: int, log: Callable[[str], None] | None = None) -> i
         if plan is not None:
             plans.append(plan)
     count = builder.write(plans)
+    summaries.refresh(on=today)  # the committee overview's counts per branch
     say(f"发展党员纪实 {count} 人")
     return count

@@ -198,3 +198,30 @@ class WorkdayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {'+' if self.is_workday else '-'}"
+
+
+class PipelineSummary(models.Model):
+    """A branch's pipeline counts (the committee overview's columns) as of `computed_on`, kept so that the
+    overview sorts, filters, pages and totals every branch in SQL instead of aggregating every pipeline on each
+    request. Derived data: rebuilt for a branch after each pipeline write, for every branch each night ("past a
+    time limit" depends on the date) and by the overview for a branch whose summary is missing or not from
+    today (recruitment.summaries)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="pipeline_summary",
+                                        verbose_name=_("党支部"))
+    computed_on = models.DateField(_("计算日期"))
+    total = models.PositiveIntegerField(_("纪实总数"), default=0)
+    applicant = models.PositiveIntegerField(_("入党申请人"), default=0)
+    activist = models.PositiveIntegerField(_("入党积极分子"), default=0)
+    candidate = models.PositiveIntegerField(_("发展对象"), default=0)
+    probationary = models.PositiveIntegerField(_("预备党员"), default=0)
+    full = models.PositiveIntegerField(_("转为正式党员"), default=0)
+    ended = models.PositiveIntegerField(_("已终止"), default=0)
+    active = models.PositiveIntegerField(_("进行中"), default=0)
+    stuck = models.PositiveIntegerField(_("超过时限"), default=0)
+    violations = models.PositiveIntegerField(_("违反时限的记录数"), default=0)
+    pending = models.PositiveIntegerField(_("等待上级党委办理"), default=0)
+
+    class Meta:
+        verbose_name = _("发展党员工作汇总")
+        verbose_name_plural = _("发展党员工作汇总")

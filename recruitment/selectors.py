@@ -28,7 +28,16 @@ from members.models import Person
 from . import checks
 from . import rules as rules_mod
 from .checks import History, add_months, next_steps
-from .models import Outcome, Pipeline, PipelineStatus, Stage, StepAttachment, StepRecord, Supporter
+from .models import (
+    Outcome,
+    Pipeline,
+    PipelineStatus,
+    PipelineSummary,
+    Stage,
+    StepAttachment,
+    StepRecord,
+    Supporter,
+)
 
 VIEW_CAPABILITIES = (Capability.VIEW_PEOPLE, Capability.MANAGE_RECRUITMENT)
 
@@ -113,37 +122,33 @@ def _q_org_name(qs: QuerySet, q: str, prefix: str = "organization__") -> QuerySe
 
 
 def stage_counts(*, user: Any, q: str = "", sort: str = "name", on: datetime.date | None = None
-                 ) -> list[dict[str, Any]]:
-    """One row per branch in scope with pipelines (dicts: organization_id, organization__path and a number per
-    COUNT_COLUMNS): active pipelines at each stage, those who became full members, those ended, those past a
-    time limit, the records that broke one, those waiting for the committee. `sort` is one of OVERVIEW_SORTS,
-    "-" for descending, ties in tree order. Names are added to the rows actually shown (`with_names`).
+                 ) -> QuerySet[PipelineSummary]:
+    """One row per branch in scope with pipelines (dicts: organization_id, organization__path,
+    organization__name, organization__short_name and a number per COUNT_COLUMNS): active pipelines at each
+    stage, those who became full members, those ended, those past a time limit, the records that broke one,
+    those waiting for the committee. `sort` is one of OVERVIEW_SORTS, "-" for descending, ties in tree order.
 
-    One query, grouped by the branch's id (an integer hash aggregate: grouping or sorting the pipelines by the
-    branch's name or path text was the page's main cost at academy scale); sorted here."""
+    Read from the branches' PipelineSummary rows, filtered, sorted and paged in SQL (aggregating every pipeline
+    of the academy on each request was the page's main cost); first the summaries missing or not from `on` are
+    refreshed (recruitment.summaries.ensure_current)."""
+    from . import summaries
+
     on = on or timezone.localdate()
-    qs = _q_org_name(Pipeline.objects.all(), q)
-    scope = _view_q(user)
-    if scope is not None:
-        qs = qs.filter(scope)
-    rows = list(qs.values("organization_id", "organization__path")
-                .annotate(**_count_aggregates(on, committee_step_codes())).order_by())
+    summaries.ensure_current(on=on)
+    qs = _q_org_name(PipelineSummary.objects.filter(total__gt=0), q)
+    summary_scope = _view_q(user)
+    if summary_scope is not None:
+        qs = qs.filter(summary_scope)
     key = sort.lstrip("-") if sort.lstrip("-") in OVERVIEW_SORTS else "name"
-    desc = sort.startswith("-")
-    rows.sort(key=lambda r: r["organization__path"], reverse=desc and key == "name")
-    if key != "name":
-        rows.sort(key=lambda r: r[key], reverse=desc)
-    return rows
+    desc = "-" if sort.startswith("-") else ""
+    order = [f"{desc}organization__path"] if key == "name" else [f"{desc}{key}", "organization__path"]
+    return qs.order_by(*order).values("organization_id", "organization__path", "organization__name",
+                                      "organization__short_name", *COUNT_COLUMNS)
 
 
-def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add organization__name and organization__short_name to the rows of stage_counts shown (one query)."""
-    names = {o["pk"]: o for o in Organization.objects.filter(pk__in=[r["organization_id"] for r in rows])
-             .values("pk", "name", "short_name")}
-    for row in rows:
-        org = names.get(row["organization_id"], {})
-        row["organization__name"], row["organization__short_name"] = org.get("name", ""), org.get("short_name", "")
-    return rows
+def stage_totals(rows: QuerySet[PipelineSummary]) -> dict[str, int]:
+    """The sum of each of COUNT_COLUMNS over the rows of stage_counts (one aggregate)."""
+    return rows.order_by().aggregate(**{key: Coalesce(Sum(key), 0) for key in COUNT_COLUMNS})
 
 
 def stuck(*, user: Any, on: datetime.date, q: str = "") -> QuerySet[Pipeline]:

@@ -33,6 +33,7 @@ from .models import (
     WorkdayOverride,
 )
 from .rules import Rules, rules_for
+from .tasks import refresh_pipeline_summary_task
 
 MAX_ATTACHMENT_MB = 10
 ATTACHMENT_TYPES = ("pdf", "jpg", "jpeg", "png", "webp", "docx")
@@ -103,6 +104,7 @@ def pipeline_open(*, actor: Any, person: Person, applied_on: datetime.date, orga
                    for f in files]
         _save_record(actor, pipeline, rules, data, [], checked)
         _refresh_next(pipeline, rules)
+        _summary_after_commit(pipeline)
     return pipeline
 
 
@@ -131,6 +133,7 @@ def step_record(*, actor: Any, pipeline: Pipeline, data: StepInput, files: Itera
         record = _save_record(actor, pipeline, rules, data, [p.message for p in problems], checked)
         _apply(actor, pipeline, rules, record, data)
         _refresh_next(pipeline, rules)
+        _summary_after_commit(pipeline)
     return record
 
 
@@ -246,6 +249,12 @@ def _refresh_next(pipeline: Pipeline, rules: Rules) -> None:
     pipeline.save(update_fields=[*NEXT_FIELDS, "updated_at"])
 
 
+def _summary_after_commit(pipeline: Pipeline) -> None:
+    """The branch's counts on the committee overview (recruitment.summaries) follow the write once committed."""
+    org_id = pipeline.organization_id
+    transaction.on_commit(lambda: refresh_pipeline_summary_task.delay(org_id))
+
+
 def pipeline_stop(*, actor: Any, pipeline: Pipeline, on: datetime.date, reason: str) -> Pipeline:
     """End a pipeline before admission (withdrawn, left the unit, no longer qualified); the reason is required."""
     permissions.check(actor, pipeline.organization, Capability.MANAGE_RECRUITMENT)
@@ -266,6 +275,7 @@ def pipeline_stop(*, actor: Any, pipeline: Pipeline, on: datetime.date, reason: 
         pipeline.next_step, pipeline.next_due_on, pipeline.assessment_due_on = "", None, None
         pipeline.save(update_fields=["status", "ended_on", "end_reason", "next_step", "next_due_on",
                                      "assessment_due_on", "updated_at"])
+        _summary_after_commit(pipeline)
     return pipeline
 
 

@@ -11,9 +11,21 @@ def refresh_pipelines_task() -> int:
     have changed)."""
     from django.utils import timezone
 
+    from . import summaries
     from .services import refresh_all
 
-    return refresh_all(on=timezone.localdate())
+    today = timezone.localdate()
+    count = refresh_all(on=today)
+    summaries.refresh(on=today)  # the committee overview's counts ("past a time limit" moved with the date)
+    return count
+
+
+@shared_task
+def refresh_pipeline_summary_task(org_id: int) -> int:
+    """Refresh a branch's summary for the committee overview (after a pipeline write there)."""
+    from .summaries import refresh_for_organization
+
+    return refresh_for_organization(org_id=org_id)
 
 
 @shared_task

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, FilteredRelation, Q, QuerySet, Value, When
-from django.db.models.functions import ExtractMonth
+from django.db.models import BooleanField, Case, Count, Func, Max, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import ExtractMonth, Length
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -473,9 +473,10 @@ _ORDER: dict[str, tuple[str, ...]] = {
     "year": ("year_ratio", "year_done"),
     "overdue": ("overdue",),
 }
-# What OverviewRow reads: the page and the export need nothing else of the summary and its organization.
+# What OverviewRow reads: the page and the export need nothing else of the summary (which carries the branch's
+# path and names, so no join to the organization).
 _ROW_FIELDS = (
-    "organization__id", "organization__path", "organization__name", "organization__short_name",
+    "organization_id", "path", "name", "short_name",
     "month_done", "month_required", "quarter_done", "quarter_required", "quarter_overdue", "year_done",
     "year_required", "overdue", "due", "overdue_items",
 )
@@ -505,7 +506,7 @@ class OverviewRow:
     @classmethod
     def from_summary(cls, s: ComplianceSummary) -> OverviewRow:
         return cls(
-            org=s.organization,
+            org=Organization(pk=s.organization_id, path=s.path, name=s.name, short_name=s.short_name),
             month=Tally(done=s.month_done, required=s.month_required),
             quarter=Tally(done=s.quarter_done, required=s.quarter_required, overdue=s.quarter_overdue),
             whole_year=Tally(done=s.year_done, required=s.year_required, overdue=s.overdue),
@@ -539,11 +540,11 @@ def _responsible_paths(user: Any) -> set[str]:
 
 def _responsible_q(paths: Iterable[str]) -> Q:
     """Summaries of branches at one of `paths` or directly below one (the branches of a committee the user
-    sits on)."""
+    sits on); needs the `path_length` alias."""
     paths = sorted(paths)
-    q = Q(organization__path__in=paths)
+    q = Q(path__in=paths)
     for path in paths:
-        q |= Q(organization__path__startswith=path, organization__depth=len(path) // Organization.steplen + 1)
+        q |= Q(path__startswith=path, path_length=len(path) + Organization.steplen)
     return q
 
 
@@ -560,43 +561,38 @@ def overview(*, user: Any, on: datetime.date | None = None, q: str = "", only_ov
     (`sort` in SORTS, "-" for descending) in SQL; branches under an organization where the user holds a role
     directly (the branch itself or its parent committee) come first, annotated `responsible`.
 
-    One query counts the matching rows and the branches whose summary is missing or not from `on`; those are
-    refreshed first, so the rows are always those of `on`. Wrap the rows with OverviewRow.from_summary."""
+    One query counts the matching summaries, the summaries of `on` and the open branches in scope; when the
+    last two differ, the branches whose summary is missing or not from `on` are refreshed first, so the rows are
+    always those of `on`. Wrap the rows with OverviewRow.from_summary."""
     from . import summaries
 
     on = on or timezone.localdate()
     branches = viewable_branches(user).filter(org_type__in=OrgType.branch_types())
     if capability is not None:
         branches = permissions.scope_filter(branches, user, capability)
+    # Only open branches have a summary (summaries.refresh), each with its path: the scope, search, sort and
+    # page read this table alone, and comparing its count of the day with the open branches' finds stale ones.
+    in_scope = ComplianceSummary.objects.filter(year=on.year)
+    for scope_q in _scope_qs(user, capability):
+        in_scope = in_scope.filter(scope_q)
     q = q.strip()
-    matching = Q()
+    matching = Q(computed_on=on)
     if q:
         matching &= Q(name__icontains=q) | Q(short_name__icontains=q)
     if only_overdue:
-        matching &= Q(current__overdue__gt=0)
+        matching &= Q(overdue__gt=0)
+    branch_count = branches.order_by().annotate(n=Func("pk", function="COUNT")).values("n")
 
     def count() -> dict[str, int]:
-        current = FilteredRelation("compliance_summaries", condition=Q(compliance_summaries__year=on.year,
-                                                                        compliance_summaries__computed_on=on))
-        return branches.annotate(current=current).aggregate(
-            stale=Count("pk", filter=Q(current__id__isnull=True)),
-            matching=Count("pk", filter=Q(current__id__isnull=False) & matching),
+        return in_scope.aggregate(
+            current=Count("pk", filter=Q(computed_on=on)),
+            matching=Count("pk", filter=matching),
+            branches=Max(Subquery(branch_count)),  # one value, computed once; NULL when no summary at all
         )
 
     counts = count()
-    if counts["stale"]:
-        summaries.ensure_current(branches, on=on)
+    if counts["branches"] != counts["current"] and summaries.ensure_current(branches, on=on):
         counts = count()
-    qs = ComplianceSummary.objects.filter(
-        year=on.year, computed_on=on, organization__closed_on__isnull=True,
-        organization__org_type__in=OrgType.branch_types(),
-    )
-    for scope_q in _scope_qs(user, capability, prefix="organization__"):
-        qs = qs.filter(scope_q)
-    if q:
-        qs = qs.filter(Q(organization__name__icontains=q) | Q(organization__short_name__icontains=q))
-    if only_overdue:
-        qs = qs.filter(overdue__gt=0)
     mine = _responsible_paths(user)
     responsible = (Case(When(_responsible_q(mine), then=Value(True)), default=Value(False),
                         output_field=BooleanField()) if mine else Value(False, output_field=BooleanField()))
@@ -605,7 +601,7 @@ def overview(*, user: Any, on: datetime.date | None = None, q: str = "", only_ov
         key, sort = "name", "name"
     desc = sort.startswith("-")
     order = [f"-{name}" if desc else name for name in _ORDER[key]]
-    order.append("-organization__path" if desc and key == "name" else "organization__path")
-    rows = (qs.annotate(responsible=responsible).select_related("organization")
+    order.append("-path" if desc and key == "name" else "path")
+    rows = (in_scope.filter(matching).alias(path_length=Length("path")).annotate(responsible=responsible)
             .only(*_ROW_FIELDS).order_by("-responsible", *order))
     return Overview(rows=rows, count=counts["matching"])

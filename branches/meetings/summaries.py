@@ -5,7 +5,8 @@ in SQL instead of evaluating about 45 cells per branch on each request.
 A summary is derived data and is valid for the day it was computed on (`computed_on`): the passing of a
 date turns "due" into "overdue" without any write. It is kept current by
 - the meeting services (a meeting recorded, changed or confirmed: its branch, after commit),
-- the organization services (committee, founding date, type, party groups, closing: the branch, after commit),
+- the organization services (committee, founding date, type, names, party groups, closing: the branch; a move:
+  every branch of the moved subtree, whose paths changed; after commit),
 - the rule-set admin (every branch) and a nightly beat job (every branch, for the date rollover),
 - and the overview itself, which first refreshes any branch in its scope whose summary is missing or not from
   today (so the page is right even when the nightly job has not run, e.g. on a fresh demo database)."""
@@ -27,7 +28,7 @@ BATCH = 500  # branches evaluated per meeting aggregate and per upsert
 # Below this many branches, load only their subtrees; above it, read every open branch and party group once.
 SUBTREE_LIMIT = 50
 UPDATE_FIELDS = [
-    "computed_on", "month_done", "month_required", "quarter_done", "quarter_required", "quarter_overdue",
+    "path", "name", "short_name", "computed_on", "month_done", "month_required", "quarter_done", "quarter_required", "quarter_overdue",
     "year_done", "year_required", "overdue", "due", "month_ratio", "quarter_ratio", "year_ratio", "overdue_items",
 ]
 _ORG_FIELDS = ("pk", "path", "depth", "name", "short_name", "org_type", "has_committee", "founded_on", "closed_on")
@@ -71,6 +72,7 @@ def _summary(result: compliance.BranchCompliance, on: datetime.date) -> Complian
                      if cell.status == compliance.OVERDUE]
     return ComplianceSummary(
         organization_id=result.org.pk, year=result.year, computed_on=on,
+        path=result.org.path, name=result.org.name, short_name=result.org.short_name,
         month_done=result.month.done, month_required=result.month.required,
         quarter_done=result.quarter.done, quarter_required=result.quarter.required,
         quarter_overdue=result.quarter.overdue,
@@ -85,9 +87,16 @@ def _summary(result: compliance.BranchCompliance, on: datetime.date) -> Complian
 
 def refresh(*, org_ids: Iterable[int] | None = None, on: datetime.date | None = None) -> int:
     """Recompute and upsert the summaries for the year of `on` (today) of the given open branches, or of every
-    open branch; ids of other organizations are ignored. Returns the number of summaries written."""
+    open branch. Summaries of the given ids (or of any organization, for all) that are no longer open branches
+    (closed, or now a committee) are deleted: the overview counts open branches against summaries of the day.
+    Returns the number of summaries written."""
     on = on or timezone.localdate()
-    infos = _infos(None if org_ids is None else list(org_ids))
+    ids = None if org_ids is None else list(org_ids)
+    infos = _infos(ids)
+    gone = ComplianceSummary.objects.exclude(organization_id__in=[info.org.pk for info in infos])
+    if ids is not None:
+        gone = gone.filter(organization_id__in=ids)
+    gone.delete()
     written = 0
     batch: list[ComplianceSummary] = []
     for result in evaluate(infos, on=on):
@@ -117,7 +126,19 @@ def refresh_for_organization(*, org_id: int, on: datetime.date | None = None) ->
         return refresh(org_ids=list(parent), on=on)
     if org.org_type in OrgType.branch_types():
         return refresh(org_ids=[org.pk], on=on)
+    ComplianceSummary.objects.filter(organization_id=org.pk).delete()  # e.g. a branch turned into a committee
     return 0
+
+
+def refresh_subtree(*, org_id: int, on: datetime.date | None = None) -> int:
+    """After a move: every branch at or below the organization, since their paths (copied into the summaries)
+    changed."""
+    org = Organization.objects.filter(pk=org_id).only("pk", "path").first()
+    if org is None:
+        return 0
+    ids = list(Organization.objects.filter(path__startswith=org.path, org_type__in=OrgType.branch_types())
+               .values_list("pk", flat=True))
+    return refresh(org_ids=ids, on=on)
 
 
 def stale(branches: QuerySet[Organization], *, on: datetime.date) -> list[int]:

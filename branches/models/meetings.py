@@ -258,10 +258,16 @@ class ComplianceSummary(models.Model):
     """A branch's 三会一课 tallies for a year as evaluated on `computed_on`, kept so that the committee overview
     sorts, filters and pages every branch in SQL. Derived data: rebuilt for a branch when its meetings or its
     committee change, for every branch each night and whenever a rule set changes
-    (branches.meetings.summaries)."""
+    (branches.meetings.summaries). Only open branches have one.
+
+    The organization's path and names are copied here (refreshed when they change or the branch moves) so that
+    the overview scopes, searches, sorts and pages this table alone, through the (year, path) index."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="compliance_summaries",
                                      verbose_name=_("党组织"))
+    path = models.CharField(_("组织路径"), max_length=255, default="")
+    name = models.CharField(_("全称"), max_length=200, default="")
+    short_name = models.CharField(_("简称"), max_length=60, default="")
     year = models.PositiveSmallIntegerField(_("年度"))
     computed_on = models.DateField(_("计算日期"))
     month_done = models.PositiveSmallIntegerField(_("本月已完成"), default=0)
@@ -283,7 +289,7 @@ class ComplianceSummary(models.Model):
         verbose_name = _("组织生活完成情况汇总")
         verbose_name_plural = _("组织生活完成情况汇总")
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="compliance_summary_once")]
-        indexes = [models.Index(fields=["year", "computed_on"])]
+        indexes = [models.Index(fields=["year", "path"], name="compliance_summary_year_path")]
 
     def __str__(self) -> str:
         return f"{self.organization_id} · {self.year}"

@@ -147,6 +147,59 @@ def test_moving_a_party_group_refreshes_both_branches(world, django_capture_on_c
     assert summary(world.branch_b).month_required == 2  # now has one
 
 
+def test_moving_a_branch_moves_its_summary_into_the_new_committees_overview(world, login,
+                                                                            django_capture_on_commit_callbacks):
+    """The summary carries the branch's path: a move refreshes every branch of the moved subtree."""
+    summaries.refresh()
+    old_path = summary(world.branch_b).path
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.organization_move(actor=world.admin, organization=world.branch_b,
+                                       new_parent=world.other_institute)
+    world.branch_b.refresh_from_db()
+    assert summary(world.branch_b).path == world.branch_b.path != old_path
+    assert world.branch_b.path.startswith(world.other_institute.path)
+    assert "第二党支部" not in login("dangwei").get("/compliance/").content.decode()
+    # A whole committee moved: the branches below it get their new paths too.
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.organization_move(actor=world.admin, organization=world.other_institute,
+                                       new_parent=world.institute)
+    for branch in (world.branch_b, world.other_branch):
+        branch.refresh_from_db()
+        assert summary(branch).path == branch.path
+        assert branch.path.startswith(world.institute.path)
+    page = login("dangwei").get("/compliance/").content.decode()
+    assert "第二党支部" in page
+    assert "共 3 条" in page
+
+
+def test_renaming_and_closing_a_branch_update_its_summary(world, django_capture_on_commit_callbacks):
+    summaries.refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.organization_update(actor=world.admin, organization=world.branch_b,
+                                         data={"short_name": "二支部", "name": "中共甲研究所第二党支部委员会"})
+    assert (summary(world.branch_b).short_name, summary(world.branch_b).name) == ("二支部", "中共甲研究所第二党支部委员会")
+    empty = make_org(world.institute, org_type=OrgType.BRANCH, name="中共甲研究所第三支部委员会", short_name="第三党支部")
+    summaries.refresh()
+    assert c.overview(user=world.admin, on=TODAY).count == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.organization_close(actor=world.admin, organization=empty, closed_on=TODAY, reason="合并")
+    assert not ComplianceSummary.objects.filter(organization=empty).exists()
+    found = c.overview(user=world.admin, on=TODAY)
+    assert found.count == 3
+    assert empty.pk not in [s.organization_id for s in found.rows]
+
+
+def test_the_nightly_refresh_drops_summaries_of_organizations_that_are_no_longer_open_branches(world):
+    summaries.refresh()
+    ComplianceSummary.objects.filter(organization=world.branch_a).update(path="stale")
+    ComplianceSummary.objects.create(organization=world.institute, year=2026, computed_on=TODAY,
+                                     path=world.institute.path)
+    assert summaries.refresh() == 3
+    assert sorted(ComplianceSummary.objects.values_list("organization_id", flat=True)) == sorted(
+        [world.branch_a.pk, world.branch_b.pk, world.other_branch.pk])
+    assert summary(world.branch_a).path == world.branch_a.path
+
+
 def test_saving_a_rule_set_in_the_admin_refreshes_every_branch(world, django_capture_on_commit_callbacks):
     summaries.refresh()
     ComplianceSummary.objects.update(month_done=7)

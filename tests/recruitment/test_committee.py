@@ -8,7 +8,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recruitment import selectors, services
+from recruitment import selectors, services, tasks
+from recruitment.models import PipelineSummary
 from tests.factories import PersonFactory, RoleFactory, UserFactory, make_org
 
 from .helpers import d, record, walk_to
@@ -183,12 +184,14 @@ def _more(world, n, full_members, committee_user):
 @pytest.mark.parametrize("path", ["/recruitment/committee/", "/recruitment/committee/stuck/",
                                   "/recruitment/committee/violations/", "/recruitment/committee/pending/",
                                   "/recruitment/committee/due/"])
-def test_committee_pages_cost_the_same_queries_at_any_size(cworld, login, full_members, committee_user, path):
+def test_committee_pages_cost_the_same_queries_at_any_size(cworld, login, full_members, committee_user, path,
+                                                           django_capture_on_commit_callbacks):
     client = login("zuzhibu")
-    client.get(path)  # warm caches (rule set parsing, sessions)
+    client.get(path)  # warm caches (rule set parsing, sessions); the overview builds the missing summaries
     with CaptureQueriesContext(connection) as small:
         assert client.get(path).status_code == 200
-    _more(cworld, 4, full_members, committee_user)
+    with django_capture_on_commit_callbacks(execute=True):  # the services refresh the summaries, as after a commit
+        _more(cworld, 4, full_members, committee_user)
     with CaptureQueriesContext(connection) as large:
         response = client.get(path)
         assert response.status_code == 200
@@ -221,3 +224,63 @@ def test_due_items_probation_and_approvals(world, committee_user, full_members):
     assert [(i.pipeline.pk, i.due_on, i.overdue) for i in items] == [(probation.pk, d("2025-07-01"), False)]
     # out of scope: shuji_b sees none of branch A's
     assert selectors.due_items(user=world.shuji_b, on=d("2025-06-01")) == []
+
+
+def test_overview_summary_follows_a_recorded_step(cworld, login, committee_user, django_capture_on_commit_callbacks):
+    client = login("zuzhibu")
+    assert rows_by_branch(client.get("/recruitment/committee/"))["第二党支部"]["activist"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.step_record(actor=cworld.shuji_b, pipeline=cworld.on_time,
+                             data=services.StepInput(step="talk", done_on=d("2026-05-20")))
+        services.pipeline_stop(actor=cworld.shuji_a, pipeline=cworld.stuck, on=TODAY, reason="本人撤回申请")
+    summary = PipelineSummary.objects.get(organization=cworld.branch_b)
+    assert summary.computed_on == TODAY
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/recruitment/committee/")
+    assert not any("GROUP BY" in q["sql"] for q in queries.captured_queries)  # read from the summaries
+    rows = rows_by_branch(response)
+    assert (rows["第一党支部"]["applicant"], rows["第一党支部"]["ended"], rows["第一党支部"]["stuck"]) == (1, 1, 1)
+    assert response.context["totals"]["ended"] == 1
+
+
+def test_overview_heals_a_stale_summary(cworld, login):
+    client = login("zuzhibu")
+    client.get("/recruitment/committee/")
+    # Yesterday's figures: wrong counts, computed the day before (as if the nightly job had not run).
+    PipelineSummary.objects.filter(organization=cworld.branch_a).update(
+        computed_on=TODAY - datetime.timedelta(days=1), applicant=9, stuck=0)
+    PipelineSummary.objects.filter(organization=cworld.branch_b).delete()
+    response = client.get("/recruitment/committee/")
+    rows = rows_by_branch(response)
+    assert (rows["第一党支部"]["applicant"], rows["第一党支部"]["stuck"]) == (2, 2)
+    assert rows["第二党支部"]["applicant"] == 1
+    assert set(PipelineSummary.objects.values_list("computed_on", flat=True)) == {TODAY}
+
+
+def test_overview_stuck_count_moves_with_the_date_after_the_nightly_job(cworld, login):
+    client = login("zuzhibu")
+    assert rows_by_branch(client.get("/recruitment/committee/"))["第二党支部"]["stuck"] == 0
+    # 冯二支 applied on 2026-05-10: the talk is due within a month, so two months later it is past its limit.
+    later = datetime.datetime(2026, 8, 1, 9, 0, tzinfo=SH)
+    with time_machine.travel(later, tick=False):
+        tasks.refresh_pipelines_task()
+        assert set(PipelineSummary.objects.values_list("computed_on", flat=True)) == {later.date()}
+        rows = {r["organization__short_name"]: r for r in selectors.stage_counts(user=cworld.users["zuzhibu"])}
+    assert rows["第二党支部"]["stuck"] == 1
+
+
+def test_overview_queries_do_not_grow_with_branches(cworld, login, full_members, committee_user,
+                                                    django_capture_on_commit_callbacks):
+    client = login("zuzhibu")
+    client.get("/recruitment/committee/?sort=-stuck&q=支部")
+    with CaptureQueriesContext(connection) as small:
+        client.get("/recruitment/committee/?sort=-stuck&q=支部")
+    with django_capture_on_commit_callbacks(execute=True):
+        _more(cworld, 30, full_members, committee_user)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get("/recruitment/committee/?sort=-stuck&q=支部")
+    assert len(large) == len(small)
+    assert response.context["page"].paginator.count == 33  # 30 new + 第一党支部, 第二党支部, 乙所第一党支部
+    assert len(response.context["page"].object_list) == 25
+    stuck = [r["stuck"] for r in response.context["page"].object_list]
+    assert stuck == sorted(stuck, reverse=True)
