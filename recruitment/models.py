@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Meeting, Organization, RuleSet, TimeStampedModel, Vote
+from branches.models import Meeting, Organization, RuleSet, StoredUpload, TimeStampedModel, Vote
 
 
 class Stage(models.TextChoices):
@@ -136,23 +136,13 @@ def step_attachment_path(instance: StepAttachment, filename: str) -> str:
     return f"recruitment/{instance.record.pipeline_id}/{uuid.uuid4().hex}.{suffix}"
 
 
-class StepAttachment(models.Model):
+class StepAttachment(StoredUpload):
     record = models.ForeignKey(StepRecord, on_delete=models.CASCADE, related_name="attachments",
                                verbose_name=_("发展步骤"))
     file = models.FileField(_("文件"), upload_to=step_attachment_path)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+", verbose_name=_("上传人"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
-        verbose_name = _("附件")
-        verbose_name_plural = _("附件")
-
-    def __str__(self) -> str:
-        return self.original_name
+    class Meta(StoredUpload.Meta):
+        pass
 
 
 class SupporterRole(models.TextChoices):

@@ -13,8 +13,8 @@ from .tree import Organization, TimeStampedModel
 
 __all__ = [
     "MeetingType", "MeetingStatus", "Meeting", "AttendanceStatus", "Attendance", "MeetingGuest", "Vote",
-    "AppraisalGrade", "Grade", "AttachmentKind", "MeetingAttachment", "MeetingRevision", "RuleDomain", "RuleSet",
-    "ComplianceSummary",
+    "AppraisalGrade", "Grade", "AttachmentKind", "StoredUpload", "MeetingAttachment", "MeetingRevision",
+    "RuleDomain", "RuleSet", "ComplianceSummary",
 ]
 
 
@@ -186,11 +186,9 @@ def meeting_attachment_path(instance: MeetingAttachment, filename: str) -> str:
     return f"meetings/{instance.meeting_id}/{uuid.uuid4().hex}.{suffix}"
 
 
-class MeetingAttachment(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments",
-                                verbose_name=_("会议"))
-    kind = models.CharField(_("类型"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.PHOTO)
-    file = models.FileField(_("文件"), upload_to=meeting_attachment_path)
+class StoredUpload(models.Model):
+    """What every attachment keeps besides its file and owner: checked by branches.uploads when uploaded."""
+
     original_name = models.CharField(_("原文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))
     content_type = models.CharField(max_length=100)
@@ -199,11 +197,22 @@ class MeetingAttachment(models.Model):
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
+        abstract = True
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class MeetingAttachment(StoredUpload):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments",
+                                verbose_name=_("会议"))
+    kind = models.CharField(_("类型"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.PHOTO)
+    file = models.FileField(_("文件"), upload_to=meeting_attachment_path)
+
+    class Meta(StoredUpload.Meta):
+        pass
 
 
 class MeetingRevision(models.Model):
