@@ -3,8 +3,8 @@
 Two steps, each explicit:
 
 `seed` adds ten years of meetings to an existing `seed_demo` database (meant for `--scale cas` on
-PostgreSQL; about 300,000 meetings there), once: it refuses when the database already holds meetings other
-than the 支部党员大会 the demo's pipelines recorded for their admission votes.
+PostgreSQL; about 300,000 meetings there), once: it refuses when the database already holds meetings of earlier
+years (the demo's own are this year's, and the 支部党员大会 its pipelines recorded for their admission votes).
 Per branch and period each required type is held with a fixed probability (seeded random), so every
 branch has a realistic mix of done and overdue; 党小组会 are recorded at the branch's first party group.
 Each meeting gets attendance rows (several million at cas): the branch's party members, the group's for a
@@ -113,7 +113,8 @@ def seed(batch: int = 5000) -> dict:
     from members.codes import PoliticalStatus
     from members.models import Person
 
-    if Meeting.objects.exclude(meeting_type="general_assembly", votes__candidate__isnull=False).exists():
+    if (Meeting.objects.exclude(meeting_type="general_assembly", votes__candidate__isnull=False)
+            .filter(held_at__year__lt=timezone.localdate().year).exists()):
         raise SystemExit("this database already holds meetings; seed refuses to add more")
     rnd = random.Random(SEED)
     today = timezone.localdate()

@@ -965,7 +965,13 @@ def build_demo(scale: str, *, seed: int = DEFAULT_SEED, log: Callable[[str], Non
         say(f"人员 {members + non_members} 人（{time.monotonic() - started:.1f} 秒）")
         from recruitment.demo import build_pipelines
 
+        from .meetings.demo import build_meetings
+
         build_pipelines(seed=seed, log=say)
+        demo_branches = Role.objects.filter(user__username__in=list(DEMO_ACCOUNTS),
+                                            organization__org_type__in=OrgType.branch_types())
+        build_meetings(seed=seed, log=say, attendance_for=None if scale == "small" else
+                       demo_branches.values_list("organization_id", flat=True))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh statistics, so the planner sees the real sizes
             for model in (Organization, Person, PartyMembership, Role):
