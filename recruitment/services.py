@@ -59,11 +59,11 @@ def can_record(user: Any, pipeline: Pipeline, actor: str) -> bool:
     return permissions.has_capability(user, pipeline.organization, Capability.MANAGE_RECRUITMENT)
 
 
-def _check_actor(user: Any, pipeline: Pipeline, rules: Rules, code: str) -> None:
-    step = rules.by_code.get(code)
-    if step is not None and not can_record(user, pipeline, step.actor):
+def check_actor(user: Any, pipeline: Pipeline, step: Any) -> None:
+    """403 unless the user may record this step of this pipeline (the form page and the service both ask)."""
+    if not can_record(user, pipeline, step.actor):
         if step.actor == "committee":
-            raise PermissionDenied(gettext("“%(step)s”须由上级党委（具有发展党员管理权限的人员）记录。")
+            raise PermissionDenied(gettext("“%(step)s”由上级党委办理，须由上级党委具有发展党员管理权限的人员记录。")
                                    % {"step": step.name})
         raise PermissionDenied(gettext("您没有发展党员管理的权限。"))
 
@@ -118,7 +118,8 @@ def step_record(*, actor: Any, pipeline: Pipeline, data: StepInput, files: Itera
         pipeline = (Pipeline.objects.select_for_update().select_related("person", "organization")
                     .get(pk=pipeline.pk))
         rules = rules_for(organization=pipeline.organization, on=data.done_on)
-        _check_actor(actor, pipeline, rules, data.step)
+        if data.step in rules.by_code:
+            check_actor(actor, pipeline, rules.step(data.step))
         history = History(pipeline.steps.all())
         problems = checks.check(pipeline=pipeline, history=history, rules=rules, data=data,
                                 today=timezone.localdate(), overrides=workday_overrides())

@@ -151,11 +151,7 @@ def step_record(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     step = rules.by_code.get(code)
     if step is None or code == "application":
         raise Http404
-    if not services.can_record(user, pipeline, step.actor):
-        if step.actor == "committee":
-            raise PermissionDenied(_("“%(step)s”由上级党委办理，须由上级党委具有发展党员管理权限的人员记录。")
-                                   % {"step": step.name})
-        raise PermissionDenied(_("您没有发展党员管理的权限。"))
+    services.check_actor(user, pipeline, step)
     org = pipeline.organization
     votes = selectors.candidate_votes(pipeline=pipeline) if step.vote else None
     kwargs = {
