@@ -27,6 +27,7 @@ def portal(request):
             "committee": permissions.is_committee_user(user),
             "meetings": permissions.has_capability_anywhere(user, C.LOG_MEETINGS)
             or permissions.has_capability_anywhere(user, C.VIEW_PEOPLE),
+            "liaison": permissions.has_capability_anywhere(user, C.REVIEW_LIAISONS),
             "notices": permissions.has_capability_anywhere(user, C.ISSUE_NOTICES)
             or permissions.has_capability_anywhere(user, C.LOG_MEETINGS),
         },

@@ -89,6 +89,8 @@ class Scope:
     roots: dict[str, tuple[str, ...]] = field(default_factory=dict)
     any_roots: tuple[str, ...] = ()
     role_kinds: frozenset[str] = frozenset()
+    # Per capability, the paths of the organizations where a role grants it directly (not inherited).
+    direct: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def paths(self, capability: str | None) -> tuple[str, ...]:
         return self.any_roots if capability is None else self.roots.get(capability, ())
@@ -132,6 +134,7 @@ def scope_for(user: User, on: datetime.date | None = None) -> Scope:
         roots={cap: _minimal(paths) for cap, paths in by_cap.items()},
         any_roots=_minimal(p for paths in by_cap.values() for p in paths),
         role_kinds=frozenset(kinds),
+        direct={cap: frozenset(paths) for cap, paths in by_cap.items()},
     )
     if on is None:
         user._portal_scope = scope
@@ -177,6 +180,12 @@ def in_scope(user: User, org: Organization) -> bool:
 
 def has_capability(user: User, org: Organization, capability: str) -> bool:
     return scope_for(user).covers(org.path, capability)
+
+
+def holds_at(user: User, org: Organization, capability: str) -> bool:
+    """Whether a role of the user at this very organization (not one above it) grants the capability: e.g. the
+    unit's committee, the audience of the private notes of a liaison talk. Superusers are not implied."""
+    return org.path in scope_for(user).direct.get(capability, frozenset())
 
 
 def has_capability_anywhere(user: User, capability: str) -> bool:

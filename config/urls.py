@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("branches.notices.api_urls")),
     path("", include("branches.notifications_api")),
     path("", include("recruitment.api_urls")),
+    path("", include("liaison.api_urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("notifications/", include("branches.notifications_urls")),
     path("people/", include("members.urls")),
     path("recruitment/", include("recruitment.urls")),
+    path("liaison/", include("liaison.urls")),
     path("jobs/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

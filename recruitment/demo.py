@@ -25,7 +25,7 @@ from . import rules as rulesmod
 from .models import Outcome, Pipeline, PipelineStatus, Stage, StepRecord, Supporter, SupporterRole
 
 BATCH = 2000
-APPLICANT_SHARE = 0.85  # of the eligible non-members at a branch
+APPLICANT_SHARE = 1.0  # of the eligible non-members at a branch (those under 18 or without enough members to support them are left out)
 STAGE_WEIGHTS = {Stage.APPLICANT: 0.45, Stage.ACTIVIST: 0.35, Stage.CANDIDATE: 0.20}
 LATE_SHARE = 0.08
 

@@ -92,6 +92,11 @@ def validate_parameters(parameters: Any, *, domain: str = RuleDomain.MEETINGS) -
 
         validate(parameters)
         return
+    if domain == RuleDomain.LIAISON:
+        from liaison.rules import validate as validate_liaison
+
+        validate_liaison(parameters)
+        return
     errors: list[str] = []
     if not isinstance(parameters, Mapping):
         raise ValidationError(gettext("参数必须是 JSON 对象，例如 {\"requirements\": [...]}。"))

@@ -238,6 +238,7 @@ class MeetingRevision(models.Model):
 class RuleDomain(models.TextChoices):
     MEETINGS = "meetings", _("组织生活")
     RECRUITMENT = "recruitment", _("发展党员")
+    LIAISON = "liaison", _("党外人才联系")
 
 
 class RuleSet(TimeStampedModel):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "branches",
     "members",
     "recruitment",
+    "liaison",
     "ratings",
     "reports",
 ]

@@ -1,0 +1,297 @@
+"""Every read of the liaison work, scoped through branches.permissions (review_liaisons over the unit that keeps
+the pool entry or the pair). Lists cost the same number of queries at any size; the private notes of a talk are
+only ever read through `talk_private_notes`, for their audience."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from branches import permissions
+from branches.models import CommitteeSeat, Organization, OrgType
+from branches.permissions import Capability
+from members.codes import PoliticalStatus
+from recruitment.checks import add_months
+from recruitment.models import Pipeline
+
+from . import rules as rulesmod
+from .models import FollowUp, FollowUpStatus, LiaisonPair, LiaisonRole, PairKind, TalentProfile, Talk
+from .services import check_pair_access, is_liaison_person
+
+CAP = Capability.REVIEW_LIAISONS
+DEMOCRATIC_PARTIES = [s.value for s in PoliticalStatus if "04" <= s.value <= "11"]
+
+
+def high_knowledge_q(rules: rulesmod.Rules, prefix: str = "person__") -> Q:
+    """高知 under the rule set: postgraduate education or a senior title (seed 001), as configured."""
+    return (Q(**{f"{prefix}education__in": rules.high_knowledge_educations})
+            | Q(**{f"{prefix}title_level__in": rules.high_knowledge_title_levels}))
+
+
+def _open_liaison(on: datetime.date) -> Q:
+    return Q(kind=PairKind.LIAISON, started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+
+
+def talk_cutoff(rules: rulesmod.Rules, on: datetime.date) -> datetime.date:
+    """A pair whose latest talk (or start, before any talk) is before this day is overdue for a talk."""
+    return add_months(on, -rules.n("talk_interval_months"))
+
+
+# ---- the pool ------------------------------------------------------------------------------------------------------
+
+
+def can_review_anywhere(user: Any) -> bool:
+    return permissions.has_capability_anywhere(user, CAP)
+
+
+def pool_units(*, user: Any) -> QuerySet[Organization]:
+    """Organizations where the user may keep a pool: committees, general branches and branches in scope."""
+    return permissions.orgs_with(user, CAP).filter(closed_on__isnull=True).exclude(
+        org_type=OrgType.PARTY_GROUP).order_by("path")
+
+
+def pool(*, user: Any, params: Mapping[str, Any] | None = None, on: datetime.date | None = None
+         ) -> QuerySet[TalentProfile]:
+    """The pool in the user's scope (people still in it), filtered: q (name, pinyin, discipline, field), unit
+    (an organization id: its subtree), high_knowledge, uncovered (高知 without a liaison), applied (has a
+    pipeline), democratic (member of a democratic party), abroad. Each row carries `pair_count` (open liaison
+    pairs), `applied_on` and `stage` (its pipeline, if any)."""
+    params = params or {}
+    on = on or timezone.localdate()
+    rules = rulesmod.current(on)
+    qs = permissions.scope_filter(TalentProfile.objects.filter(removed_on__isnull=True), user, CAP,
+                                  prefix="organization__")
+    q = str(params.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(person__name__icontains=q) | Q(person__name_pinyin__icontains=q.lower())
+                       | Q(person__name_initials__iexact=q.lower()) | Q(person__discipline__icontains=q)
+                       | Q(research_field__icontains=q))
+    unit = params.get("unit")
+    if unit:
+        org = Organization.objects.filter(pk=unit).only("path").first() if str(unit).isdigit() else None
+        qs = qs.filter(organization__path__startswith=org.path) if org else qs.none()
+    open_pair = LiaisonPair.objects.filter(_open_liaison(on), talent=OuterRef("pk"))
+    pipeline = Pipeline.objects.filter(person=OuterRef("person")).order_by("-applied_on")
+    if params.get("high_knowledge"):
+        qs = qs.filter(high_knowledge_q(rules))
+    if params.get("uncovered"):
+        qs = qs.filter(high_knowledge_q(rules)).exclude(Exists(open_pair))
+    if params.get("applied"):
+        qs = qs.filter(Exists(pipeline))
+    if params.get("democratic"):
+        qs = qs.filter(person__political_status__in=DEMOCRATIC_PARTIES)
+    if params.get("abroad"):
+        qs = qs.filter(person__returned_from_abroad=True)
+    return (qs.select_related("person", "organization")
+            .annotate(pair_count=Coalesce(Subquery(open_pair.order_by().values("talent")
+                                                   .annotate(n=Count("pk")).values("n")[:1]), 0),
+                      applied_on=Subquery(pipeline.values("applied_on")[:1]),
+                      stage=Subquery(pipeline.values("stage")[:1]))
+            .order_by("organization__path", "person__name_pinyin", "pk"))
+
+
+def is_high_knowledge(profile: TalentProfile, rules: rulesmod.Rules) -> bool:
+    person = profile.person
+    return person.education in rules.high_knowledge_educations or person.title_level in rules.high_knowledge_title_levels
+
+
+def profile_get(*, user: Any, pk: Any) -> TalentProfile:
+    return permissions.get_scoped_or_404(TalentProfile.objects.select_related("person", "person__organization"),
+                                         user, CAP, pk=pk)
+
+
+# ---- pairs and talks --------------------------------------------------------------------------------------------
+
+
+def _pair_rows(qs: QuerySet[LiaisonPair]) -> QuerySet[LiaisonPair]:
+    open_items = FollowUp.objects.filter(talk__pair=OuterRef("pk"), status=FollowUpStatus.OPEN)
+    return (qs.select_related("liaison", "talent", "talent__person", "organization")
+            .annotate(open_follow_ups=Coalesce(Subquery(open_items.order_by().values("talk__pair")
+                                                        .annotate(n=Count("pk")).values("n")[:1]), 0)))
+
+
+@dataclass
+class MyPair:
+    pair: LiaisonPair
+    next_due: datetime.date
+    overdue: bool
+    due_soon: bool
+
+
+def my_pairs(*, user: Any, on: datetime.date | None = None) -> list[MyPair]:
+    """The user's own open pairs (as liaison person), with the next talk due: "我的联系清单"."""
+    on = on or timezone.localdate()
+    person = getattr(user, "person", None)
+    if person is None:
+        return []
+    rows = list(_pair_rows(LiaisonPair.objects.filter(liaison=person, ended_on__isnull=True))
+                .order_by("kind", "talent__person__name_pinyin"))
+    result = []
+    loaded = rulesmod.rule_sets()
+    for pair in rows:
+        rules = rulesmod.rules_for(organization=pair.organization, on=on, loaded=loaded)
+        due = add_months(pair.last_talk_on or pair.started_on, rules.n("talk_interval_months"))
+        result.append(MyPair(pair, due, due < on, on <= due <= on + datetime.timedelta(days=rules.n("talk_notice_days"))))
+    return result
+
+
+def pair_get(*, user: Any, pk: Any) -> LiaisonPair:
+    """A pair the user may see: their own, or one under their review (404 outside, 403 without the capability)."""
+    try:
+        pair = _pair_rows(LiaisonPair.objects.all()).get(pk=pk)
+    except (LiaisonPair.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    check_pair_access(user, pair)
+    return pair
+
+
+def pairs(*, user: Any, params: Mapping[str, Any] | None = None, on: datetime.date | None = None
+          ) -> QuerySet[LiaisonPair]:
+    """Pairs in the user's scope: open ones by default (params: status=open|ended|all, kind, q, unit,
+    overdue=1 for talks overdue)."""
+    params = params or {}
+    on = on or timezone.localdate()
+    qs = permissions.scope_filter(LiaisonPair.objects.all(), user, CAP, prefix="organization__")
+    status = params.get("status") or "open"
+    if status == "open":
+        qs = qs.filter(ended_on__isnull=True)
+    elif status == "ended":
+        qs = qs.filter(ended_on__isnull=False)
+    if params.get("kind") in PairKind.values:
+        qs = qs.filter(kind=params["kind"])
+    q = str(params.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(liaison__name__icontains=q) | Q(talent__person__name__icontains=q)
+                       | Q(liaison__name_pinyin__icontains=q.lower()) | Q(talent__person__name_pinyin__icontains=q.lower()))
+    unit = params.get("unit")
+    if unit:
+        org = Organization.objects.filter(pk=unit).only("path").first() if str(unit).isdigit() else None
+        qs = qs.filter(organization__path__startswith=org.path) if org else qs.none()
+    if params.get("overdue"):
+        cutoff = talk_cutoff(rulesmod.current(on), on)
+        qs = qs.filter(ended_on__isnull=True).annotate(last=Coalesce("last_talk_on", "started_on")).filter(last__lt=cutoff)
+    return _pair_rows(qs).order_by("organization__path", "liaison__name_pinyin", "-started_on", "pk")
+
+
+def can_read_private(*, user: Any, pair: LiaisonPair) -> bool:
+    """The audience of a talk's private notes: the liaison person and the unit's own committee (a role with
+    review_liaisons at the pair's organization itself, not one above it)."""
+    return is_liaison_person(user, pair) or permissions.holds_at(user, pair.organization, CAP)
+
+
+def talks(*, pair: LiaisonPair) -> QuerySet[Talk]:
+    """A pair's talks with their follow-ups, without the private notes (see talk_private_notes)."""
+    return pair.talks.defer("private_notes").prefetch_related("follow_ups").order_by("-held_on", "-pk")
+
+
+def talk_private_notes(*, user: Any, pair: LiaisonPair) -> dict[int, str]:
+    """Talk id -> private notes, for the audience only (an empty dict for anyone else)."""
+    if not can_read_private(user=user, pair=pair):
+        return {}
+    return dict(pair.talks.exclude(private_notes="").values_list("pk", "private_notes"))
+
+
+def follow_up_get(*, user: Any, pk: Any) -> FollowUp:
+    try:
+        item = FollowUp.objects.select_related("talk__pair__organization").get(pk=pk)
+    except (FollowUp.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    check_pair_access(user, item.talk.pair)
+    return item
+
+
+def liaison_candidates(*, organization: Organization, on: datetime.date | None = None) -> QuerySet[Any]:
+    """Party members who may be a 党内联系人 at the unit: holders of a committee seat at the unit or below it
+    (党委、党总支委员、党支部书记 and 副书记) on the day."""
+    from members.models import Person
+
+    on = on or timezone.localdate()
+    seats = (CommitteeSeat.objects.filter(person=OuterRef("pk"), organization__path__startswith=organization.path,
+                                          organization__closed_on__isnull=True, starts_on__lte=on)
+             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)))
+    return (Person.objects.filter(Exists(seats), political_status__in=[PoliticalStatus.CPC_MEMBER,
+                                                                       PoliticalStatus.CPC_PROBATIONARY])
+            .order_by("name_pinyin"))
+
+
+def role_for(person: Any, organization: Organization, on: datetime.date) -> str:
+    """The liaison role a person's seats give them at the unit (the highest one), for the pairing form."""
+    kinds = set(CommitteeSeat.objects.filter(person=person, organization__path__startswith=organization.path,
+                                             starts_on__lte=on).exclude(ends_on__lt=on)
+                .values_list("organization__org_type", flat=True))
+    if OrgType.COMMITTEE in kinds:
+        return LiaisonRole.COMMITTEE
+    if OrgType.GENERAL_BRANCH in kinds:
+        return LiaisonRole.GENERAL_BRANCH
+    if kinds:
+        return LiaisonRole.BRANCH_SECRETARY
+    return LiaisonRole.BACKBONE
+
+
+# ---- coverage and the funnel ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """The coverage of one unit (or of everything in scope): who is kept, who is left out."""
+
+    pool: int = 0
+    high_knowledge: int = 0
+    uncovered: int = 0
+    pairs: int = 0
+    pairings: int = 0
+    liaisons: int = 0
+    overloaded: int = 0
+    talks_overdue: int = 0
+    open_follow_ups: int = 0
+    follow_ups_overdue: int = 0
+    open_requests: int = 0
+    applied: int = 0
+    activists: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "extra"}
+
+
+def _coverage(profiles: QuerySet[TalentProfile], pairs_qs: QuerySet[LiaisonPair], follow_ups: QuerySet[FollowUp],
+              rules: rulesmod.Rules, on: datetime.date) -> Coverage:
+    hk = high_knowledge_q(rules)
+    covered = Exists(LiaisonPair.objects.filter(_open_liaison(on), talent=OuterRef("pk")))
+    year_start = datetime.date(on.year, 1, 1)
+    applied = Exists(Pipeline.objects.filter(person=OuterRef("person"), applied_on__gte=year_start, applied_on__lte=on))
+    activist = Exists(Pipeline.objects.filter(person=OuterRef("person"), activist_on__gte=year_start,
+                                              activist_on__lte=on))
+    active = profiles.filter(added_on__lte=on).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
+    p = active.aggregate(pool=Count("pk"), high_knowledge=Count("pk", filter=hk),
+                         uncovered=Count("pk", filter=hk & ~Q(covered)),
+                         applied=Count("pk", filter=Q(applied)), activists=Count("pk", filter=Q(activist)))
+    cutoff = talk_cutoff(rules, on)
+    open_pairs = pairs_qs.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+    pr = open_pairs.annotate(last=Coalesce("last_talk_on", "started_on")).aggregate(
+        pairs=Count("pk", filter=Q(kind=PairKind.LIAISON)), pairings=Count("pk", filter=Q(kind=PairKind.PAIRING)),
+        liaisons=Count("liaison", distinct=True, filter=Q(kind=PairKind.LIAISON)),
+        talks_overdue=Count("pk", filter=Q(last__lt=cutoff)))
+    overloaded = (open_pairs.filter(kind=PairKind.LIAISON).values("liaison").annotate(n=Count("pk"))
+                  .filter(n__gt=rules.n("pairs_max")).count())
+    f = follow_ups.filter(status=FollowUpStatus.OPEN).aggregate(
+        open_follow_ups=Count("pk"), follow_ups_overdue=Count("pk", filter=Q(due_on__lt=on)),
+        open_requests=Count("pk", filter=Q(is_request=True)))
+    return Coverage(**p, **pr, overloaded=overloaded, **f)
+
+
+def coverage_totals(*, organization: Organization, on: datetime.date | None = None) -> dict[str, int]:
+    """The unit's coverage as plain numbers (kept with a review)."""
+    on = on or timezone.localdate()
+    rules = rulesmod.rules_for(organization=organization, on=on)
+    path = organization.path
+    return _coverage(TalentProfile.objects.filter(organization__path__startswith=path),
+                     LiaisonPair.objects.filter(organization__path__startswith=path),
+                     FollowUp.objects.filter(talk__pair__organization__path__startswith=path), rules, on).as_dict()
