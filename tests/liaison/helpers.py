@@ -11,7 +11,7 @@ import datetime
 
 from branches.models import CommitteePosition, CommitteeSeat
 from liaison import services
-from liaison.models import FollowUp, LiaisonPair, LiaisonRole, PairKind, Talk, TalentProfile
+from liaison.models import FollowUp, LiaisonPair, LiaisonRole, PairKind, TalentProfile, Talk
 from members.codes import Education, PoliticalStatus, TitleLevel
 from tests.factories import PersonFactory, make_member
 

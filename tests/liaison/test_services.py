@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from liaison import selectors, services
-from liaison.models import FollowUp, LiaisonPair, LiaisonRole, PairKind, Talk, TalentProfile
+from liaison.models import FollowUp, LiaisonPair, LiaisonRole, PairKind, TalentProfile, Talk
 from members.codes import PoliticalStatus
 from tests.factories import make_member
 
@@ -39,7 +39,8 @@ def test_profile_save_in_scope_and_out_of_scope(lworld):
     person = non_party(lworld.branch_a, "新人才")
     saved = services.profile_save(actor=lworld.dangwei, person=person, organization=lworld.institute,
                                   data={"research_field": "量子计算"})
-    assert saved.research_field == "量子计算" and saved.added_on == TODAY
+    assert saved.research_field == "量子计算"
+    assert saved.added_on == TODAY
     stranger = non_party(lworld.other_branch, "外所人才")
     with pytest.raises(Http404):
         services.profile_save(actor=lworld.dangwei, person=stranger, organization=lworld.other_institute, data={})
@@ -104,7 +105,8 @@ def test_talk_before_pair_start_or_in_future_refused(lworld):
                                  data={"held_on": held_on, "topics": "谈话"},
                                  follow_ups=[{"text": "事项", "owner": "李明哲", "due_on": TODAY}])
         assert message in _messages(excinfo)
-    assert Talk.objects.count() == before and FollowUp.objects.count() == 1
+    assert Talk.objects.count() == before
+    assert FollowUp.objects.count() == 1
 
 
 def test_talk_with_follow_up_saved_and_last_talk_kept(lworld):
@@ -146,7 +148,12 @@ def test_private_notes_audience(lworld):
 def test_coverage_totals(lworld):
     totals = selectors.coverage_totals(organization=lworld.institute, on=TODAY)
     # 周博士 and 吴研究员 in 甲所党委's pool, 郑工程师 in branch B's (not 高知: bachelor, no title).
-    assert totals["pool"] == 3 and totals["high_knowledge"] == 2 and totals["uncovered"] == 1
-    assert totals["pairs"] == 1 and totals["liaisons"] == 1
+    assert totals["pool"] == 3
+    assert totals["high_knowledge"] == 2
+    assert totals["uncovered"] == 1
+    assert totals["pairs"] == 1
+    assert totals["liaisons"] == 1
     assert totals["talks_overdue"] == 1  # last talk 2026-03-10, more than three months ago
-    assert totals["open_follow_ups"] == 1 and totals["open_requests"] == 1 and totals["follow_ups_overdue"] == 1
+    assert totals["open_follow_ups"] == 1
+    assert totals["open_requests"] == 1
+    assert totals["follow_ups_overdue"] == 1
