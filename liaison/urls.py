@@ -1,5 +1,6 @@
-"""Pages of the liaison work: the liaison person's own list, the pool and the pairs with their talks (urls_mine),
-and the committee's coverage review, periodic reviews and funnel (urls_review)."""
+"""Pages of the liaison work: the liaison person's own list, pairs and talks (urls_mine), the pool with its
+entries and the start of a pair (urls_pool), and the committee's coverage review, periodic reviews and funnel
+(urls_review)."""
 
 from django.urls import include, path
 
@@ -7,5 +8,6 @@ app_name = "liaison"
 
 urlpatterns = [
     path("", include("liaison.urls_mine")),
+    path("pool/", include("liaison.urls_pool")),
     path("review/", include("liaison.urls_review")),
 ]
