@@ -66,6 +66,17 @@ def tree_changed() -> None:
     cache.delete(TREE_VERSION_KEY)
 
 
+def covers_whole_tree(user: Any, capability: str) -> bool:
+    """True when the user's roots for the capability include every root of the tree, so that a scope filter
+    would keep every row: callers skip it (and its join to the organization table). One small query, cached
+    with the tree."""
+    roots = permissions.scope_for(user).paths(capability)
+    if not roots or any(len(path) != Organization.steplen for path in roots):
+        return False
+    tree_roots = tree_cached("root-paths", lambda: set(Organization.objects.filter(depth=1).values_list("path", flat=True)))
+    return tree_roots <= set(roots)
+
+
 def org_rules() -> dict[str, int]:
     """The thresholds in force: settings.PORTAL_ORG_RULES over the regulation defaults."""
     return {**ORG_RULE_DEFAULTS, **getattr(settings, "PORTAL_ORG_RULES", {})}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from branches import permissions
 from branches.models import Organization, OrgType
 from branches.permissions import Capability
-from branches.selectors import tree_cached
+from branches.selectors import covers_whole_tree, tree_cached
 
 from .filters import PersonFilter
 from .models import Person
@@ -25,19 +25,10 @@ PERSON_RELATED = ("organization", "membership", "membership__party_group")
 def person_scope(*, user: Any, capability: str = Capability.VIEW_PEOPLE) -> QuerySet[Person]:
     """Every person in an organization where the user has the capability."""
     qs = Person.objects.select_related(*PERSON_RELATED)
-    if _covers_whole_tree(user, capability):
+    if covers_whole_tree(user, capability):
         # Same rows as the path filter, without joining every person to the organization table.
         return qs
     return permissions.scope_filter(qs, user, capability, prefix="organization__")
-
-
-def _covers_whole_tree(user: Any, capability: str) -> bool:
-    """True when the user's roots for the capability include every root of the tree (one small query)."""
-    roots = permissions.scope_for(user).paths(capability)
-    if not roots or any(len(path) != Organization.steplen for path in roots):
-        return False
-    tree_roots = tree_cached("root-paths", lambda: set(Organization.objects.filter(depth=1).values_list("path", flat=True)))
-    return tree_roots <= set(roots)
 
 
 def person_list(*, user: Any, params: Mapping[str, Any] | None = None) -> QuerySet[Person]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from branches import permissions
 from branches.models import Meeting, MeetingType, Organization, OrgType, RuleSet, Vote
 from branches.permissions import Capability
+from branches.selectors import covers_whole_tree
 from members.codes import MemberCategory, PoliticalStatus
 from members.models import Person
 
@@ -44,7 +45,7 @@ VIEW_CAPABILITIES = (Capability.VIEW_PEOPLE, Capability.MANAGE_RECRUITMENT)
 
 def _view_q(user: Any, prefix: str = "organization__") -> Q | None:
     """None: no restriction (superuser); else the union of the subtrees where the user may view pipelines."""
-    if permissions.scope_for(user).is_superuser:
+    if permissions.scope_for(user).is_superuser or any(covers_whole_tree(user, cap) for cap in VIEW_CAPABILITIES):
         return None
     q = Q(pk__in=[])
     for cap in VIEW_CAPABILITIES:

@@ -405,9 +405,14 @@ def compute(info: BranchInfo, book: RuleBook, counts: Counts, *, year: int, on: 
 
 def _scope_qs(user: Any, capability: str | None = None, *, prefix: str = "") -> list[Q]:
     """Filters for organizations where the user may view meetings (VIEW_PEOPLE or LOG_MEETINGS) and, when
-    given, also holds `capability`; empty for superusers."""
+    given, also holds `capability`; empty for superusers and for users whose scope is the whole tree."""
+    from branches.selectors import covers_whole_tree
+
     if permissions.scope_for(user).is_superuser:
         return []
+    if capability is None or covers_whole_tree(user, capability):
+        if any(covers_whole_tree(user, cap) for cap in VIEW_CAPABILITIES):
+            return []  # every row would pass: no path filter at all
     q = Q(pk__in=[])
     for cap in VIEW_CAPABILITIES:
         q |= permissions.path_q(user, cap, prefix=prefix) or Q()

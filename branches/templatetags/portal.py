@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 register = template.Library()
@@ -13,3 +15,16 @@ def minutes(value: timedelta | None) -> str:
         return ""
     n = max(1, round(value.total_seconds() / 60))
     return ngettext("%(n)d 分钟", "%(n)d 分钟", n) % {"n": n}
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str, label: str) -> str:
+    """A column header that sorts a list by `key` (again: descending), keeping the list's filters
+    (`filters_query`) and showing the current direction (`sort` in the context)."""
+    sort = context.get("sort", "")
+    filters = context.get("filters_query", "")
+    target = f"-{key}" if sort == key else key
+    icon = ' <i class="bi bi-sort-up"></i>' if sort == key else ' <i class="bi bi-sort-down"></i>' if sort == f"-{key}" else ""
+    href = f"?{filters}&sort={target}" if filters else f"?sort={target}"
+    return format_html('<a class="text-reset text-decoration-none text-nowrap" href="{}">{}{}</a>', href, label,
+                       mark_safe(icon))  # noqa: S308 - a fixed icon
