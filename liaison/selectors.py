@@ -295,3 +295,270 @@ def coverage_totals(*, organization: Organization, on: datetime.date | None = No
     return _coverage(TalentProfile.objects.filter(organization__path__startswith=path),
                      LiaisonPair.objects.filter(organization__path__startswith=path),
                      FollowUp.objects.filter(talk__pair__organization__path__startswith=path), rules, on).as_dict()
+
+
+# ---- the pool pages: people to add and liaison people to choose ------------------------------------------------
+
+
+def _name_q(q: str) -> Q:
+    q = q.strip()[:50]
+    return (Q(name__icontains=q) | Q(name_pinyin__icontains=q.lower()) | Q(name_initials__iexact=q.lower()))
+
+
+def pool_person_candidates(*, organization: Organization, q: str = "", limit: int = 20) -> list[Any]:
+    """Up to `limit` non-party people in the unit's subtree who are in no pool yet (name, pinyin or initials
+    matching q), for the form that adds someone to the pool."""
+    from members.models import Person
+
+    qs = (Person.objects.filter(organization__path__startswith=organization.path, talent_profile__isnull=True)
+          .exclude(political_status__in=[PoliticalStatus.CPC_MEMBER, PoliticalStatus.CPC_PROBATIONARY])
+          .select_related("organization"))
+    if q.strip():
+        qs = qs.filter(_name_q(q))
+    return list(qs.order_by("name_pinyin", "pk")[:limit])
+
+
+def pool_person_scope(*, user: Any) -> QuerySet[Any]:
+    """Everyone in the organizations where the user reviews liaisons: the people a pool form may name (the
+    service decides whether they can be added or paired)."""
+    from members.models import Person
+
+    return permissions.scope_filter(Person.objects.select_related("organization"), user, CAP,
+                                    prefix="organization__")
+
+
+def liaison_candidate_rows(*, organization: Organization, on: datetime.date | None = None
+                           ) -> list[tuple[Any, str]]:
+    """(person, the committees they sit on) for the 党内联系人 select: liaison_candidates with their current
+    seats at the unit or below it, in two queries."""
+    from django.db.models import Prefetch
+
+    on = on or timezone.localdate()
+    seats = (CommitteeSeat.objects.filter(organization__path__startswith=organization.path,
+                                          organization__closed_on__isnull=True, starts_on__lte=on)
+             .exclude(ends_on__lt=on).select_related("organization").order_by("organization__path"))
+    people = liaison_candidates(organization=organization, on=on).prefetch_related(
+        Prefetch("committee_seats", queryset=seats, to_attr="unit_seats"))
+    return [(p, "、".join(f"{s.organization.short_name or s.organization.name}{s.get_position_display()}"
+                         for s in p.unit_seats)) for p in people]
+
+
+def pairing_candidates(*, organization: Organization, q: str = "", limit: int = 20) -> list[Any]:
+    """Up to `limit` full party members of the unit (name, pinyin or initials matching q), for 一对一结对."""
+    from members.models import Person
+
+    qs = (Person.objects.filter(organization__path__startswith=organization.path,
+                                political_status=PoliticalStatus.CPC_MEMBER).select_related("organization"))
+    if q.strip():
+        qs = qs.filter(_name_q(q))
+    return list(qs.order_by("name_pinyin", "pk")[:limit])
+
+
+def profile_pipeline(*, profile: TalentProfile) -> Pipeline | None:
+    """The person's latest development pipeline, if they applied."""
+    return (Pipeline.objects.filter(person_id=profile.person_id).select_related("organization")
+            .order_by("-applied_on", "-pk").first())
+
+
+def profile_pairs(*, profile: TalentProfile) -> QuerySet[LiaisonPair]:
+    """All pairs of a pool entry, ended ones included (the history), newest first."""
+    from django.db.models import F
+
+    return profile.pairs.select_related("liaison").order_by(F("ended_on").desc(nulls_first=True), "-started_on",
+                                                            "-pk")
+
+
+# ---- the liaison person's own list (我的联系清单) -----------------------------------------------------------------
+
+
+def my_follow_ups(*, user: Any) -> QuerySet[FollowUp]:
+    """The open follow-ups of the user's own open pairs, soonest due first."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return FollowUp.objects.none()
+    return (FollowUp.objects.filter(status=FollowUpStatus.OPEN, talk__pair__liaison=person,
+                                    talk__pair__ended_on__isnull=True)
+            .select_related("talk", "talk__pair", "talk__pair__talent__person")
+            .order_by("due_on", "pk"))
+
+
+def with_person_units(rows: list[MyPair]) -> list[MyPair]:
+    """Load the organization of each row's person in one query (for the unit column)."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects([row.pair.talent.person for row in rows], "organization")
+    return rows
+
+
+def talk_due(*, pair: LiaisonPair, on: datetime.date | None = None) -> MyPair:
+    """One pair's next talk due, as the rows of my_pairs have it."""
+    on = on or timezone.localdate()
+    rules = rulesmod.rules_for(organization=pair.organization, on=on)
+    due = add_months(pair.last_talk_on or pair.started_on, rules.n("talk_interval_months"))
+    return MyPair(pair, due, due < on, on <= due <= on + datetime.timedelta(days=rules.n("talk_notice_days")))
+
+
+# ---- review: the committee's coverage review per unit, the funnel and the periodic reviews ----------------------
+
+
+def review_root(*, user: Any) -> Organization | None:
+    """The unit the review opens on: the topmost organization where the user holds review_liaisons (the tree's
+    root for superusers); None without the capability."""
+    scope = permissions.scope_for(user)
+    if scope.is_superuser:
+        return Organization.objects.filter(depth=1).order_by("path").first()
+    roots = scope.paths(CAP)
+    return Organization.objects.filter(path=roots[0]).first() if roots else None
+
+
+@dataclass
+class UnitCoverage:
+    """The coverage of a unit's subtree (`totals`) and of each organization in it that keeps pool entries or
+    pairs (`rows`: (organization, Coverage) in tree order)."""
+
+    unit: Organization
+    rules: rulesmod.Rules
+    totals: Coverage
+    rows: list[tuple[Organization, Coverage]]
+
+
+def _coverage_rows(profiles: QuerySet[TalentProfile], pairs_qs: QuerySet[LiaisonPair],
+                   follow_ups: QuerySet[FollowUp], rules: rulesmod.Rules, on: datetime.date
+                   ) -> list[tuple[Organization, Coverage]]:
+    """The numbers of `_coverage` per organization, each grouped in SQL (four GROUP BY queries and the names).
+    `overloaded` counts liaison persons over the limit with the pairs they keep at that organization."""
+    hk = high_knowledge_q(rules)
+    covered = Exists(LiaisonPair.objects.filter(_open_liaison(on), talent=OuterRef("pk")))
+    year_start = datetime.date(on.year, 1, 1)
+    applied = Exists(Pipeline.objects.filter(person=OuterRef("person"), applied_on__gte=year_start, applied_on__lte=on))
+    activist = Exists(Pipeline.objects.filter(person=OuterRef("person"), activist_on__gte=year_start,
+                                              activist_on__lte=on))
+    rows: dict[int, Coverage] = {}
+
+    def row(org_id: int) -> Coverage:
+        return rows.setdefault(org_id, Coverage())
+
+    active = profiles.filter(added_on__lte=on).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
+    for values in active.order_by().values("organization").annotate(
+            pool=Count("pk"), high_knowledge=Count("pk", filter=hk), uncovered=Count("pk", filter=hk & ~Q(covered)),
+            applied=Count("pk", filter=Q(applied)), activists=Count("pk", filter=Q(activist))):
+        row(values.pop("organization")).__dict__.update(values)
+    cutoff = talk_cutoff(rules, on)
+    open_pairs = pairs_qs.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+    for values in open_pairs.annotate(last=Coalesce("last_talk_on", "started_on")).order_by().values(
+            "organization").annotate(
+            pairs=Count("pk", filter=Q(kind=PairKind.LIAISON)), pairings=Count("pk", filter=Q(kind=PairKind.PAIRING)),
+            liaisons=Count("liaison", distinct=True, filter=Q(kind=PairKind.LIAISON)),
+            talks_overdue=Count("pk", filter=Q(last__lt=cutoff))):
+        row(values.pop("organization")).__dict__.update(values)
+    for org_id in (open_pairs.filter(kind=PairKind.LIAISON).order_by().values("organization", "liaison")
+                   .annotate(n=Count("pk")).filter(n__gt=rules.n("pairs_max")).values_list("organization", flat=True)):
+        row(org_id).overloaded += 1
+    for values in follow_ups.filter(status=FollowUpStatus.OPEN).order_by().values("talk__pair__organization").annotate(
+            open_follow_ups=Count("pk"), follow_ups_overdue=Count("pk", filter=Q(due_on__lt=on)),
+            open_requests=Count("pk", filter=Q(is_request=True))):
+        row(values.pop("talk__pair__organization")).__dict__.update(values)
+    orgs = Organization.objects.filter(pk__in=list(rows)).only("pk", "name", "short_name", "path", "depth",
+                                                                 "org_type").order_by("path")
+    return [(org, rows[org.pk]) for org in orgs]
+
+
+def coverage(*, user: Any, unit: Organization, on: datetime.date | None = None) -> UnitCoverage:
+    """The coverage review of a unit: totals over its subtree and one row per organization in it (404 outside the
+    user's scope, 403 without review_liaisons). A constant number of queries at any size."""
+    permissions.check(user, unit, CAP)
+    on = on or timezone.localdate()
+    rules = rulesmod.rules_for(organization=unit, on=on)
+    path = unit.path
+    profiles = TalentProfile.objects.filter(organization__path__startswith=path)
+    pairs_qs = LiaisonPair.objects.filter(organization__path__startswith=path)
+    follow_ups = FollowUp.objects.filter(talk__pair__organization__path__startswith=path)
+    return UnitCoverage(unit=unit, rules=rules, totals=_coverage(profiles, pairs_qs, follow_ups, rules, on),
+                        rows=_coverage_rows(profiles, pairs_qs, follow_ups, rules, on))
+
+
+def free_liaisons(*, unit: Organization, on: datetime.date | None = None) -> QuerySet[Any]:
+    """Who may be a 党内联系人 at the unit (liaison_candidates) but keeps no open liaison pair."""
+    on = on or timezone.localdate()
+    keeps = LiaisonPair.objects.filter(_open_liaison(on), liaison=OuterRef("pk"))
+    return liaison_candidates(organization=unit, on=on).exclude(Exists(keeps)).select_related("organization")
+
+
+def overloaded_liaisons(*, unit: Organization, rules: rulesmod.Rules, on: datetime.date | None = None
+                        ) -> QuerySet[LiaisonPair]:
+    """Liaison persons keeping more open liaison pairs in the unit's subtree than the rule allows: rows of
+    liaison, liaison__name, liaison__organization__short_name, n."""
+    on = on or timezone.localdate()
+    return (LiaisonPair.objects.filter(_open_liaison(on), organization__path__startswith=unit.path).order_by()
+            .values("liaison", "liaison__name", "liaison__name_pinyin", "liaison__organization__short_name")
+            .annotate(n=Count("pk")).filter(n__gt=rules.n("pairs_max")).order_by("-n", "liaison__name_pinyin"))
+
+
+def open_requests(*, unit: Organization) -> QuerySet[FollowUp]:
+    """Open requests (诉求) raised in talks of the unit's pairs, oldest due first (never the talks' private
+    notes)."""
+    return (FollowUp.objects.filter(talk__pair__organization__path__startswith=unit.path,
+                                    status=FollowUpStatus.OPEN, is_request=True)
+            .select_related("talk__pair__talent__person", "talk__pair__liaison")
+            .defer("talk__private_notes", "talk__topics", "talk__thoughts", "talk__help_given")
+            .order_by("due_on", "pk"))
+
+
+def reviews_of(*, unit: Organization) -> QuerySet[Any]:
+    """The unit's periodic reviews (定期梳理), latest first."""
+    from .models import Review
+
+    return Review.objects.filter(organization=unit).select_related("recorded_by").order_by("-reviewed_on", "-pk")
+
+
+def next_review_due(*, last: datetime.date | None, rules: rulesmod.Rules) -> datetime.date | None:
+    """When the next periodic review is due: review_interval_months after the last one (None: none recorded yet,
+    or the rule is switched off)."""
+    months = rules.n("review_interval_months")
+    if last is None or not months:
+        return None
+    return add_months(last, months)
+
+
+def review_get(*, user: Any, pk: Any) -> Any:
+    from .models import Review
+
+    return permissions.get_scoped_or_404(Review.objects.select_related("recorded_by"), user, CAP, pk=pk)
+
+
+FUNNEL_STEPS = ("applied", "activists", "candidates", "admitted")
+FUNNEL_DATES = {"applied": "applied_on", "activists": "activist_on", "candidates": "candidate_on",
+                "admitted": "admitted_on"}
+FUNNEL_NOW = ("applicant", "activist", "candidate", "probationary")
+
+
+def funnel(*, user: Any, unit: Organization, year: int, on: datetime.date | None = None
+           ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """From the pool to the party, per organization of the unit's subtree that keeps a pool, for one year: the pool
+    during the year (all, 高知), of them who applied, became activists, development objects and were admitted in
+    the year (the pipeline's dates), and where those with an active pipeline stand now (now_<stage>). One GROUP BY
+    query; the totals are the sums of the rows."""
+    from recruitment.models import PipelineStatus
+
+    permissions.check(user, unit, CAP)
+    on = on or timezone.localdate()
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    rules = rulesmod.rules_for(organization=unit, on=min(end, on))
+    profiles = (TalentProfile.objects.filter(organization__path__startswith=unit.path, added_on__lte=end)
+                .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start)))
+
+    def in_year(field_name: str) -> Q:
+        return Q(Exists(Pipeline.objects.filter(person=OuterRef("person"), **{f"{field_name}__gte": start,
+                                                                               f"{field_name}__lte": end})))
+
+    def now_at(stage: str) -> Q:
+        return Q(Exists(Pipeline.objects.filter(person=OuterRef("person"), status=PipelineStatus.ACTIVE,
+                                                stage=stage)))
+
+    aggregates: dict[str, Any] = {"pool": Count("pk"), "high_knowledge": Count("pk", filter=high_knowledge_q(rules))}
+    aggregates.update({key: Count("pk", filter=in_year(name)) for key, name in FUNNEL_DATES.items()})
+    aggregates.update({f"now_{stage}": Count("pk", filter=now_at(stage)) for stage in FUNNEL_NOW})
+    rows = list(profiles.order_by().values("organization", "organization__name", "organization__short_name",
+                                           "organization__path").annotate(**aggregates).order_by("organization__path"))
+    totals = {key: sum(r[key] for r in rows) for key in aggregates}
+    return rows, totals

@@ -291,7 +291,7 @@ def follow_up_close(*, actor: Any, follow_up: FollowUp, status: str, on: datetim
     if status not in (FollowUpStatus.DONE, FollowUpStatus.DROPPED):
         errors.append(gettext("请选择办结或不再办理。"))
     if follow_up.status != FollowUpStatus.OPEN:
-        errors.append(gettext("该事项已%(status)s。") % {"status": follow_up.get_status_display()})
+        errors.append(gettext("该事项的状态已是“%(status)s”。") % {"status": follow_up.get_status_display()})
     if on > _today():
         errors.append(gettext("日期不能晚于今天。"))
     if on < follow_up.talk.held_on:

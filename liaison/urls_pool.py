@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import pool_views
+
+urlpatterns = [
+    path("", pool_views.pool, name="pool"),
+    path("new/", pool_views.profile_new, name="profile_new"),
+    path("<int:pk>/", pool_views.profile, name="profile"),
+    path("<int:pk>/edit/", pool_views.profile_edit, name="profile_edit"),
+    path("<int:pk>/remove/", pool_views.profile_remove, name="profile_remove"),
+    path("<int:pk>/pair/", pool_views.pair_new, name="pair_new"),
+]
