@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""The committee's review of the liaison work (included at /liaison/review/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import review_views
+
+urlpatterns: list = [
+    path("", review_views.review, name="review"),
+    path("funnel/", review_views.funnel, name="funnel"),
+    path("reviews/new/", review_views.review_new, name="review_new"),
+    path("reviews/<int:pk>/", review_views.review_detail, name="review_detail"),
+]

@@ -9,6 +9,7 @@ from branches import permissions
 
 from .base import BaseExporter, Column, ExportError, ListExporter
 from .compliance import ComplianceExporter, SelfCheckExporter
+from .liaison import LiaisonListExporter
 from .notices import NoticeMatrixExporter
 from .people import PeopleExporter
 from .recruitment_record import PipelineRecordExporter
@@ -23,6 +24,7 @@ EXPORTERS: dict[str, type[BaseExporter]] = {
     NoticeMatrixExporter.identifier: NoticeMatrixExporter,
     PipelineRecordExporter.identifier: PipelineRecordExporter,
     RecruitmentRosterExporter.identifier: RecruitmentRosterExporter,
+    LiaisonListExporter.identifier: LiaisonListExporter,
 }
 
 
