@@ -968,6 +968,9 @@ def build_demo(scale: str, *, seed: int = DEFAULT_SEED, log: Callable[[str], Non
         from .meetings.demo import build_meetings
 
         build_pipelines(seed=seed, log=say)
+        from liaison.demo import build_liaison
+
+        build_liaison(seed=seed, log=say)
         demo_branches = Role.objects.filter(user__username__in=list(DEMO_ACCOUNTS),
                                             organization__org_type__in=OrgType.branch_types())
         build_meetings(seed=seed, log=say, attendance_for=None if scale == "small" else
@@ -975,6 +978,10 @@ def build_demo(scale: str, *, seed: int = DEFAULT_SEED, log: Callable[[str], Non
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh statistics, so the planner sees the real sizes
             for model in (Organization, Person, PartyMembership, Role):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            from liaison.models import FollowUp, LiaisonPair, Review, TalentProfile, Talk
+
+            for model in (CommitteeSeat, TalentProfile, LiaisonPair, Talk, FollowUp, Review):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return DemoSummary(
         organizations=organizations,
