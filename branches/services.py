@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from liaison.tasks import copy_liaison_summary_names_task
 from members.codes import MemberCategory, MembershipStatus
 from members.models import PartyMembership, Person
 
@@ -147,6 +148,8 @@ def organization_update(*, actor: Any, organization: Organization, data: dict[st
     # What 三会一课 requires depends on the first three; the summary carries the names.
     if {"has_committee", "founded_on", "org_type", "name", "short_name"} & set(changed):
         transaction.on_commit(lambda: refresh_compliance_summary_task.delay(org.pk))
+    if {"name", "short_name"} & set(changed):  # the liaison coverage summaries carry the names too
+        transaction.on_commit(lambda: copy_liaison_summary_names_task.delay(org.pk))
     organization.refresh_from_db()
     return org
 
@@ -217,6 +220,7 @@ def organization_move(*, actor: Any, organization: Organization, new_parent: Org
         transaction.on_commit(lambda pk=moved_from.pk: refresh_compliance_summary_task.delay(pk))
     if org.org_type != OrgType.PARTY_GROUP:  # the summaries below carry the paths that just changed
         transaction.on_commit(lambda: refresh_compliance_subtree_task.delay(org.pk))
+        transaction.on_commit(lambda: copy_liaison_summary_names_task.delay(org.pk))
     org.refresh_from_db()
     LogEntry.objects.log_create(
         org,

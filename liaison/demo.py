@@ -475,6 +475,9 @@ def build_liaison(*, seed: int, log: Callable[[str], None] | None = None) -> dic
 
         latest[0].snapshot = coverage_totals(organization=latest[0].organization, on=latest[0].reviewed_on)
         latest[0].save(update_fields=["snapshot"])
+    from .summaries import refresh
+
+    refresh(on=today)  # the coverage review's numbers per organization
     connection.queries_log.clear()
     counts = {
         "committee_seats": sum(len(h) for h in committees.values()),

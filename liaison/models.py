@@ -205,3 +205,40 @@ class Review(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.reviewed_on}"
+
+
+class LiaisonSummary(models.Model):
+    """The coverage numbers of one organization that keeps pool entries or pairs, as of `computed_on`, so that
+    the coverage review totals and pages every unit in SQL instead of scanning the pool (an anti-join over every
+    entry for "高知 without a liaison") on each request. Derived data (liaison.summaries): rebuilt for the
+    organization after each write of the services, for every organization each night ("talk overdue" and "this
+    year" move with the date), and on view when a summary is not from today. The organization's path and names
+    are copied so that the review reads this table alone."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="liaison_summary",
+                                        verbose_name=_("党组织"))
+    path = models.CharField(max_length=255)
+    name = models.CharField(max_length=200, blank=True)
+    short_name = models.CharField(max_length=100, blank=True)
+    computed_on = models.DateField(_("计算日期"))
+    pool = models.PositiveIntegerField(default=0)
+    high_knowledge = models.PositiveIntegerField(default=0)
+    uncovered = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    pairings = models.PositiveIntegerField(default=0)
+    liaisons = models.PositiveIntegerField(default=0)
+    overloaded = models.PositiveIntegerField(default=0)
+    talks_overdue = models.PositiveIntegerField(default=0)
+    open_follow_ups = models.PositiveIntegerField(default=0)
+    follow_ups_overdue = models.PositiveIntegerField(default=0)
+    open_requests = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    activists = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("联系覆盖汇总")
+        verbose_name_plural = _("联系覆盖汇总")
+        indexes = [models.Index(fields=["path"], name="liaison_summary_path")]
+
+    def __str__(self) -> str:
+        return f"{self.short_name or self.name} {self.computed_on}"

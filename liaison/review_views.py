@@ -23,6 +23,7 @@ from branches import permissions
 from branches.forms import PortalFormMixin
 from branches.models import Organization
 from branches.permissions import Capability
+from members import selectors as member_selectors
 from recruitment.models import Stage
 from recruitment.selectors import is_committee_viewer
 
@@ -31,6 +32,7 @@ from . import selectors, services
 CAP = Capability.REVIEW_LIAISONS
 PAGE_SIZE = 25
 LIST_LIMIT = 50
+UNIT_OPTIONS = 300
 
 # The coverage numbers in the order the page, the table and a review's snapshot show them.
 COVERAGE_LABELS: list[tuple[str, Any]] = [
@@ -73,12 +75,12 @@ def _cards(numbers: Any) -> list[dict[str, Any]]:
 
 
 def _common(request: HttpRequest, unit: Organization) -> dict[str, Any]:
-    units = list(selectors.pool_units(user=request.user).only("pk", "short_name", "name", "depth", "path"))
-    top = min((u.depth for u in units), default=0)
+    # The unit picker: cached with the tree; a large scope offers committees and general branches only.
     return {
         "nav_active": "liaison",
         "unit": unit,
-        "units": [(u.pk, "\u3000" * (u.depth - top) + (u.short_name or u.name)) for u in units],
+        "units": member_selectors.org_choices(user=request.user, capability=CAP, max_options=UNIT_OPTIONS,
+                                              keep=unit.pk),
     }
 
 
@@ -92,11 +94,10 @@ def review(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     cov = selectors.coverage(user=user, unit=unit, on=today)
     page = Paginator(cov.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = [{"org": org, "cells": _cards(numbers)} for org, numbers in page.object_list]
+    page.object_list = [{"org": row, "cells": _cards(row.__dict__)} for row in page.object_list]
     reviews = list(selectors.reviews_of(unit=unit)[:20])
     last = reviews[0].reviewed_on if reviews else None
     next_due = selectors.next_review_due(last=last, rules=cov.rules)
-    free = selectors.free_liaisons(unit=unit, on=today)
     context = _common(request, unit)
     context.update({
         "today": today,
@@ -107,6 +108,30 @@ def review(request: HttpRequest) -> HttpResponse:
         "labels": [{"key": key, "label": label, "main": key in MAIN} for key, label in COVERAGE_LABELS],
         "page": page,
         "query": f"unit={unit.pk}",
+        "reviews": reviews,
+        "last_review": last,
+        "next_due": next_due,
+        "review_overdue": last is None or (next_due is not None and next_due < today),
+    })
+    return render(request, "liaison/review/review.html", context)
+
+
+@login_required
+@permissions.capability_required(CAP)
+@require_GET
+def gaps(request: HttpRequest) -> HttpResponse:
+    """The gaps behind the review's numbers, the first LIST_LIMIT of each: 高知 without a liaison, liaison persons
+    keeping nobody or more than the rule allows, pairs overdue for a talk, open requests."""
+    user = request.user
+    unit = _unit(request)
+    today = timezone.localdate()
+    cov = selectors.coverage(user=user, unit=unit, on=today)
+    free = selectors.free_liaisons(unit=unit, on=today)
+    context = _common(request, unit)
+    context.update({
+        "today": today,
+        "pairs_max": cov.rules.n("pairs_max"),
+        "totals": cov.totals,
         "uncovered": list(selectors.pool(user=user, params={"unit": unit.pk, "uncovered": "1"}, on=today)
                           [:LIST_LIMIT]),
         "free": list(free[:LIST_LIMIT]),
@@ -116,12 +141,8 @@ def review(request: HttpRequest) -> HttpResponse:
                               [:LIST_LIMIT]),
         "requests": list(selectors.open_requests(unit=unit)[:LIST_LIMIT]),
         "limit": LIST_LIMIT,
-        "reviews": reviews,
-        "last_review": last,
-        "next_due": next_due,
-        "review_overdue": last is None or (next_due is not None and next_due < today),
     })
-    return render(request, "liaison/review/review.html", context)
+    return render(request, "liaison/review/gaps.html", context)
 
 
 class ReviewForm(PortalFormMixin, forms.Form):

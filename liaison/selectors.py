@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -414,12 +414,12 @@ def review_root(*, user: Any) -> Organization | None:
 @dataclass
 class UnitCoverage:
     """The coverage of a unit's subtree (`totals`) and of each organization in it that keeps pool entries or
-    pairs (`rows`: (organization, Coverage) in tree order)."""
+    pairs (`rows`: their LiaisonSummary rows in tree order, a queryset to page)."""
 
     unit: Organization
     rules: rulesmod.Rules
     totals: Coverage
-    rows: list[tuple[Organization, Coverage]]
+    rows: QuerySet[Any]
 
 
 def _coverage_rows(profiles: QuerySet[TalentProfile], pairs_qs: QuerySet[LiaisonPair],
@@ -465,16 +465,21 @@ def _coverage_rows(profiles: QuerySet[TalentProfile], pairs_qs: QuerySet[Liaison
 
 def coverage(*, user: Any, unit: Organization, on: datetime.date | None = None) -> UnitCoverage:
     """The coverage review of a unit: totals over its subtree and one row per organization in it (404 outside the
-    user's scope, 403 without review_liaisons). A constant number of queries at any size."""
+    user's scope, 403 without review_liaisons), read from the organizations' summaries (liaison.summaries), which
+    are first brought up to date when one is not from `on`. A constant number of small queries at any size.
+
+    `liaisons` and `overloaded` are summed over the organizations: a person keeping pairs at two of them counts
+    twice (coverage_totals counts them once)."""
+    from . import summaries
+    from .models import LiaisonSummary
+
     permissions.check(user, unit, CAP)
     on = on or timezone.localdate()
+    summaries.ensure_current(on=on)
     rules = rulesmod.rules_for(organization=unit, on=on)
-    path = unit.path
-    profiles = TalentProfile.objects.filter(organization__path__startswith=path)
-    pairs_qs = LiaisonPair.objects.filter(organization__path__startswith=path)
-    follow_ups = FollowUp.objects.filter(talk__pair__organization__path__startswith=path)
-    return UnitCoverage(unit=unit, rules=rules, totals=_coverage(profiles, pairs_qs, follow_ups, rules, on),
-                        rows=_coverage_rows(profiles, pairs_qs, follow_ups, rules, on))
+    rows = LiaisonSummary.objects.filter(path__startswith=unit.path)
+    totals = rows.aggregate(**{name: Coalesce(Sum(name), 0) for name in summaries.FIELDS})
+    return UnitCoverage(unit=unit, rules=rules, totals=Coverage(**totals), rows=rows.order_by("path"))
 
 
 def free_liaisons(*, unit: Organization, on: datetime.date | None = None) -> QuerySet[Any]:

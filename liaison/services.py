@@ -40,6 +40,14 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+def _summary_after_commit(*org_ids: int) -> None:
+    """Refresh the coverage summaries of the organizations written to, once the transaction commits."""
+    from .tasks import refresh_liaison_summary_task
+
+    for org_id in {pk for pk in org_ids if pk}:
+        transaction.on_commit(lambda org_id=org_id: refresh_liaison_summary_task.delay(org_id))
+
+
 def _within(person: Person, org: Organization) -> bool:
     return person.organization is not None and person.organization.path.startswith(org.path)
 
@@ -80,6 +88,7 @@ def profile_save(*, actor: Any, person: Person, organization: Organization, data
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), audit.acting(actor):
+        before = profile.organization_id if profile is not None else None
         if profile is None:
             profile = TalentProfile(person=person, organization=organization, added_on=_today())
         profile.organization = organization
@@ -88,6 +97,7 @@ def profile_save(*, actor: Any, person: Person, organization: Organization, data
                 setattr(profile, name, data[name])
         profile.full_clean()
         profile.save()
+        _summary_after_commit(organization.pk, before)
     return profile
 
 
@@ -111,6 +121,7 @@ def profile_remove(*, actor: Any, profile: TalentProfile, on: datetime.date, rea
         profile.removed_on, profile.removed_reason = on, reason
         profile.full_clean()
         profile.save(update_fields=["removed_on", "removed_reason", "updated_at"])
+        _summary_after_commit(profile.organization_id, *profile.pairs.values_list("organization_id", flat=True))
     return profile
 
 
@@ -184,6 +195,7 @@ def pair_start(*, actor: Any, organization: Organization, kind: str, liaison: Pe
                            created_by=actor if getattr(actor, "is_authenticated", False) else None)
         pair.full_clean()
         pair.save()
+        _summary_after_commit(organization.pk)
     return pair
 
 
@@ -221,6 +233,7 @@ def pair_end(*, actor: Any, pair: LiaisonPair, on: datetime.date, reason: str) -
         raise ValidationError(errors)
     with transaction.atomic(), audit.acting(actor):
         _close_pair(pair, on, reason)
+        _summary_after_commit(pair.organization_id)
     return pair
 
 
@@ -281,6 +294,7 @@ def talk_record(*, actor: Any, pair: LiaisonPair, data: Mapping[str, Any],
         if pair.last_talk_on is None or held_on > pair.last_talk_on:
             pair.last_talk_on = held_on
             pair.save(update_fields=["last_talk_on", "updated_at"])
+        _summary_after_commit(pair.organization_id)
     return talk
 
 
@@ -304,6 +318,7 @@ def follow_up_close(*, actor: Any, follow_up: FollowUp, status: str, on: datetim
         follow_up.status, follow_up.done_on, follow_up.result = status, on, result.strip()
         follow_up.full_clean()
         follow_up.save(update_fields=["status", "done_on", "result", "updated_at"])
+        _summary_after_commit(follow_up.talk.pair.organization_id)
     return follow_up
 
 
@@ -313,6 +328,7 @@ def follow_up_mark_request(*, actor: Any, follow_up: FollowUp, is_request: bool 
     with transaction.atomic(), audit.acting(actor):
         follow_up.is_request = is_request
         follow_up.save(update_fields=["is_request", "updated_at"])
+        _summary_after_commit(follow_up.talk.pair.organization_id)
     return follow_up
 
 

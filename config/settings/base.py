@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
     # the 06:30 e-mail digest, which includes them).
     "recruitment-refresh": {"task": "recruitment.tasks.refresh_pipelines_task", "schedule": crontab(hour=0, minute=20)},
     "recruitment-reminders": {"task": "recruitment.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=20)},
+    # Liaison coverage summaries for the new day ("talk overdue" moves with the date), 00:30.
+    "liaison-summaries": {"task": "liaison.tasks.refresh_liaison_summaries_task", "schedule": crontab(hour=0, minute=30)},
 }
 # E-mail each secretary a digest of the day's new reminders (the portal's notification list shows them anyway).
 PORTAL_REMINDER_EMAIL_DIGEST = env.bool("PORTAL_REMINDER_EMAIL_DIGEST", default=True)

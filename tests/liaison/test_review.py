@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from liaison import services, summaries
 from liaison.models import FollowUp, LiaisonPair, LiaisonRole, PairKind, Review, Talk
 from recruitment.models import Pipeline, Stage
 from tests.factories import make_member
@@ -106,17 +107,22 @@ def test_coverage_numbers_of_the_institute(lworld, login):
     assert set(rows) == {"甲所党委", "第二党支部"}
     assert (rows["甲所党委"]["pool"], rows["甲所党委"]["uncovered"], rows["甲所党委"]["pairs"]) == (2, 1, 1)
     assert rows["第二党支部"]["pool"] == 1
+    assert PRIVATE not in html
+    assert f"/jobs/export/liaison_list/?organization={lworld.institute.pk}" in html
+    assert response.context["review_overdue"]  # no review recorded yet
+    assert "尚未记录定期梳理" in html
+    assert f"/liaison/review/gaps/?unit={lworld.institute.pk}" in html
+    # The names behind the numbers.
+    response = get(login, "dangwei", "/liaison/review/gaps/")
     assert [p.person.name for p in response.context["uncovered"]] == ["吴研究员"]
     assert [p.pk for p in response.context["overdue_pairs"]] == [lworld.pair_a.pk]
     assert [f.text for f in response.context["requests"]] == ["协调子女入学"]
     # 张晓燕 (branch A's secretary) may be a liaison and keeps nobody; 李明哲 keeps 周博士.
     assert [p.name for p in response.context["free"]] == ["张晓燕"]
+    html = response.content.decode()
     assert "吴研究员" in html
     assert "协调子女入学" in html
     assert PRIVATE not in html
-    assert f"/jobs/export/liaison_list/?organization={lworld.institute.pk}" in html
-    assert response.context["review_overdue"]  # no review recorded yet
-    assert "尚未记录定期梳理" in html
 
 
 def test_zuzhibu_sees_the_academy_including_the_other_institute(lworld, login):
@@ -131,6 +137,8 @@ def test_branch_b_sees_only_its_pool(lworld, login):
     response = get(login, "shuji_b", "/liaison/review/")
     assert response.context["totals"].pool == 1
     assert set(rows_by_unit(response)) == {"第二党支部"}
+    assert "周博士" not in response.content.decode()
+    response = get(login, "shuji_b", "/liaison/review/gaps/")
     assert response.context["overdue_pairs"] == []
     assert "周博士" not in response.content.decode()
 
@@ -153,22 +161,36 @@ def _grow(world, n: int) -> None:
         assert talent.pk
 
 
-def test_review_query_count_is_constant(lworld, login):
+@pytest.mark.parametrize("path", ["/liaison/review/", "/liaison/review/gaps/"])
+def test_review_query_count_is_constant(lworld, login, path):
     client = login("dangwei")
-    path = "/liaison/review/"
-    client.get(path)  # warm up (session, scope)
+    client.get(path)  # warm up (session, scope, the summaries of a database loaded without the services)
     with CaptureQueriesContext(connection) as small:
         assert client.get(path).status_code == 200
     _grow(lworld, 8)
+    summaries.refresh()  # as the services do after each write
     with CaptureQueriesContext(connection) as big:
         response = client.get(path)
     assert response.status_code == 200
     assert response.context["totals"].uncovered == 9
     assert response.context["totals"].overloaded == 1
-    assert len(response.context["overloaded"]) == 1
-    assert len(response.context["requests"]) == 9
+    if "gaps" in path:
+        assert len(response.context["overloaded"]) == 1
+        assert len(response.context["requests"]) == 9
     assert PRIVATE not in response.content.decode()
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_summaries_follow_the_services(lworld, login, django_capture_on_commit_callbacks):
+    """A pair started through the service shows in the review at once (the summary is refreshed on commit)."""
+    client = login("dangwei")
+    assert client.get("/liaison/review/").context["totals"].uncovered == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pair_start(actor=lworld.dangwei, organization=lworld.institute, kind=PairKind.LIAISON,
+                            liaison=lworld.dangwei_person, liaison_role=LiaisonRole.COMMITTEE,
+                            talent=lworld.talent_a2, started_on=datetime.date(2026, 11, 1))
+    totals = client.get("/liaison/review/").context["totals"]
+    assert (totals.uncovered, totals.pairs) == (0, 2)
 
 
 def test_next_review_due_from_the_last_one(lworld, login):

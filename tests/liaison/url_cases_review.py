@@ -14,6 +14,7 @@ REVIEWERS_OF_INSTITUTE = {**REVIEWERS_OF_BRANCH_A, "shuji_a": 404}
 
 CASES: dict = {
     "liaison:review": Case(lambda w: f"/liaison/review/?unit={w.branch_a.pk}", REVIEWERS_OF_BRANCH_A),
+    "liaison:gaps": Case(lambda w: f"/liaison/review/gaps/?unit={w.branch_a.pk}", REVIEWERS_OF_BRANCH_A),
     "liaison:funnel": Case(lambda w: f"/liaison/review/funnel/?unit={w.branch_a.pk}&year=2026",
                            REVIEWERS_OF_BRANCH_A),
     "liaison:review_new": Case(lambda w: f"/liaison/review/reviews/new/?unit={w.branch_a.pk}",
