@@ -111,13 +111,13 @@ def rules_for(*, organization: Organization, on: datetime.date, loaded: list[Rul
     return parse(rule)
 
 
-def current(on: datetime.date | None = None) -> Rules:
+def current(on: datetime.date | None = None, *, loaded: list[RuleSet] | None = None) -> Rules:
     """The rules in force on the day for the whole tree (the latest rule set regardless of organization type):
     what the pool's 高知 filter and the review use."""
     from django.utils import timezone
 
     on = on or timezone.localdate()
-    candidates = [r for r in rule_sets() if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)]
+    candidates = [r for r in (loaded if loaded is not None else rule_sets()) if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)]
     if not candidates:
         return parse(RuleSet(name=gettext("默认规则"), parameters=DEFAULT_PARAMETERS))
     return parse(max(candidates, key=lambda r: (r.effective_from, r.pk)))

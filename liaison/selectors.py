@@ -112,7 +112,7 @@ def profile_get(*, user: Any, pk: Any) -> TalentProfile:
 
 def _pair_rows(qs: QuerySet[LiaisonPair]) -> QuerySet[LiaisonPair]:
     open_items = FollowUp.objects.filter(talk__pair=OuterRef("pk"), status=FollowUpStatus.OPEN)
-    return (qs.select_related("liaison", "talent", "talent__person", "organization")
+    return (qs.select_related("liaison", "talent", "talent__person", "talent__person__organization", "organization")
             .annotate(open_follow_ups=Coalesce(Subquery(open_items.order_by().values("talk__pair")
                                                         .annotate(n=Count("pk")).values("n")[:1]), 0)))
 
@@ -125,7 +125,7 @@ class MyPair:
     due_soon: bool
 
 
-def my_pairs(*, user: Any, on: datetime.date | None = None) -> list[MyPair]:
+def my_pairs(*, user: Any, on: datetime.date | None = None, loaded: list[Any] | None = None) -> list[MyPair]:
     """The user's own open pairs (as liaison person), with the next talk due: "我的联系清单"."""
     on = on or timezone.localdate()
     person = getattr(user, "person", None)
@@ -134,7 +134,7 @@ def my_pairs(*, user: Any, on: datetime.date | None = None) -> list[MyPair]:
     rows = list(_pair_rows(LiaisonPair.objects.filter(liaison=person, ended_on__isnull=True))
                 .order_by("kind", "talent__person__name_pinyin"))
     result = []
-    loaded = rulesmod.rule_sets()
+    loaded = rulesmod.rule_sets() if loaded is None else loaded
     for pair in rows:
         rules = rulesmod.rules_for(organization=pair.organization, on=on, loaded=loaded)
         due = add_months(pair.last_talk_on or pair.started_on, rules.n("talk_interval_months"))
@@ -382,14 +382,6 @@ def my_follow_ups(*, user: Any) -> QuerySet[FollowUp]:
             .order_by("due_on", "pk"))
 
 
-def with_person_units(rows: list[MyPair]) -> list[MyPair]:
-    """Load the organization of each row's person in one query (for the unit column)."""
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects([row.pair.talent.person for row in rows], "organization")
-    return rows
-
-
 def talk_due(*, pair: LiaisonPair, on: datetime.date | None = None) -> MyPair:
     """One pair's next talk due, as the rows of my_pairs have it."""
     on = on or timezone.localdate()
@@ -567,3 +559,25 @@ def funnel(*, user: Any, unit: Organization, year: int, on: datetime.date | None
                                            "organization__path").annotate(**aggregates).order_by("organization__path"))
     totals = {key: sum(r[key] for r in rows) for key in aggregates}
     return rows, totals
+
+
+def review_units(*, user: Any, keep: Organization) -> list[tuple[int, str]]:
+    """The review's unit picker: the organizations in the user's review scope that keep pool entries or pairs (one
+    row each in LiaisonSummary) and the unit shown; (pk, name indented by depth) in tree order. One query."""
+    from .models import LiaisonSummary
+
+    roots = permissions.scope_for(user).paths(CAP)
+    rows = {keep.pk: (keep.path, keep.short_name or keep.name)}
+    summaries_q = LiaisonSummary.objects.all()
+    if not permissions.scope_for(user).is_superuser:
+        within = Q(pk__in=[])
+        for root in roots:
+            within |= Q(path__startswith=root)
+        summaries_q = summaries_q.filter(within)
+    for pk, path, short_name, name in summaries_q.values_list("organization_id", "path", "short_name", "name"):
+        rows[pk] = (path, short_name or name)
+    ordered = sorted(rows.items(), key=lambda item: item[1][0])
+    top = min((len(path) for _pk, (path, _name) in ordered), default=0)
+    step = Organization.steplen
+    return [(pk, "\u3000" * ((len(path) - top) // step) + name) for pk, (path, name) in ordered]
+

@@ -39,11 +39,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     """我的联系清单: the user's own open pairs with the next talk due, and their open follow-ups."""
     user = request.user
     today = timezone.localdate()
-    rows = selectors.with_person_units(selectors.my_pairs(user=user, on=today))
+    loaded = rulesmod.rule_sets()
+    rows = selectors.my_pairs(user=user, on=today, loaded=loaded)
     items: list[dict[str, Any]] = []
     follow_ups: list[Any] = []
     if rows:
-        rules = rulesmod.current(today)
+        rules = rulesmod.current(today, loaded=loaded)
         items = [{"row": row, "pair": row.pair,
                   "high_knowledge": selectors.is_high_knowledge(row.pair.talent, rules)} for row in rows]
         follow_ups = list(selectors.my_follow_ups(user=user))

@@ -30,7 +30,7 @@ def get(login, persona, path):
 
 
 def rows_by_unit(response):
-    return {r["org"].short_name: {c["key"]: c["value"] for c in r["cells"]} for r in response.context["page"]}
+    return {r["org"].short_name: {key: getattr(r["org"], key) for key in summaries.FIELDS} for r in response.context["page"]}
 
 
 # ---- who sees what ------------------------------------------------------------------------------------------------
