@@ -117,6 +117,16 @@ def _pair_rows(qs: QuerySet[LiaisonPair]) -> QuerySet[LiaisonPair]:
                                                         .annotate(n=Count("pk")).values("n")[:1]), 0)))
 
 
+# What 我的联系清单 and its card show of a pair (a lean query: the list is on every liaison person's dashboard).
+MY_PAIR_FIELDS = (
+    "kind", "liaison_id", "started_on", "ended_on", "last_talk_on", "organization__path", "organization__org_type",
+    "organization__name", "organization__short_name", "talent__research_field", "talent__organization_id",
+    "talent__person__name", "talent__person__name_pinyin", "talent__person__education",
+    "talent__person__title", "talent__person__title_level", "talent__person__discipline",
+    "talent__person__organization__name", "talent__person__organization__short_name",
+)
+
+
 @dataclass
 class MyPair:
     pair: LiaisonPair
@@ -131,7 +141,12 @@ def my_pairs(*, user: Any, on: datetime.date | None = None, loaded: list[Any] | 
     person = getattr(user, "person", None)
     if person is None:
         return []
-    rows = list(_pair_rows(LiaisonPair.objects.filter(liaison=person, ended_on__isnull=True))
+    open_items = FollowUp.objects.filter(talk__pair=OuterRef("pk"), status=FollowUpStatus.OPEN)
+    rows = list(LiaisonPair.objects.filter(liaison=person, ended_on__isnull=True)
+                .select_related("talent__person__organization", "organization")
+                .only(*MY_PAIR_FIELDS)
+                .annotate(open_follow_ups=Coalesce(Subquery(open_items.order_by().values("talk__pair")
+                                                            .annotate(n=Count("pk")).values("n")[:1]), 0))
                 .order_by("kind", "talent__person__name_pinyin"))
     result = []
     loaded = rulesmod.rule_sets() if loaded is None else loaded
@@ -378,7 +393,9 @@ def my_follow_ups(*, user: Any) -> QuerySet[FollowUp]:
         return FollowUp.objects.none()
     return (FollowUp.objects.filter(status=FollowUpStatus.OPEN, talk__pair__liaison=person,
                                     talk__pair__ended_on__isnull=True)
-            .select_related("talk", "talk__pair", "talk__pair__talent__person")
+            .select_related("talk__pair__talent__person")
+            .only("text", "owner", "due_on", "is_request", "status", "talk__pair_id", "talk__held_on",
+                  "talk__pair__talent_id", "talk__pair__talent__person__name")
             .order_by("due_on", "pk"))
 
 
