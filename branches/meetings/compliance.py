@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Func, Max, Q, QuerySet, Subquery, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth, Length
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,10 +33,10 @@ from branches.models import (
     MeetingType,
     Organization,
     OrgType,
-    Role,
     RuleSet,
 )
 from branches.permissions import Capability
+from branches.selectors import tree_cached
 
 from . import rules as rulesmod
 from .rules import PERIOD_ORDER, Requirement
@@ -539,8 +541,8 @@ class OverviewRow:
 
 
 def _responsible_paths(user: Any) -> set[str]:
-    return set(Role.objects.active(timezone.localdate()).filter(user=user)
-               .values_list("organization__path", flat=True))
+    """The organizations where the user holds a role today (from the scope loaded with the request)."""
+    return set().union(*permissions.scope_for(user).direct.values())
 
 
 def _responsible_q(paths: Iterable[str]) -> Q:
@@ -551,6 +553,15 @@ def _responsible_q(paths: Iterable[str]) -> Q:
     for path in paths:
         q |= Q(path__startswith=path, path_length=len(path) + Organization.steplen)
     return q
+
+
+def _digest(qs: QuerySet) -> str:
+    """A short key for a queryset's SQL (scope filters included), for tree_cached."""
+    try:
+        sql = str(qs.query)
+    except EmptyResultSet:  # an empty scope
+        return "empty"
+    return hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 @dataclass
@@ -586,27 +597,30 @@ def overview(*, user: Any, on: datetime.date | None = None, q: str = "", only_ov
         matching &= Q(name__icontains=q) | Q(short_name__icontains=q)
     if only_overdue:
         matching &= Q(overdue__gt=0)
-    branch_count = branches.order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    # How many open branches the scope holds depends on the tree alone: cached with it (branches.selectors).
+    branch_count = tree_cached(f"compliance-branches:{_digest(branches)}", branches.count)
 
     def count() -> dict[str, int]:
-        return in_scope.aggregate(
-            current=Count("pk", filter=Q(computed_on=on)),
-            matching=Count("pk", filter=matching),
-            branches=Max(Subquery(branch_count)),  # one value, computed once; NULL when no summary at all
-        )
+        return in_scope.aggregate(current=Count("pk", filter=Q(computed_on=on)), matching=Count("pk", filter=matching))
 
     counts = count()
-    if counts["branches"] != counts["current"] and summaries.ensure_current(branches, on=on):
+    if branch_count != counts["current"] and summaries.ensure_current(branches, on=on):
         counts = count()
     mine = _responsible_paths(user)
-    responsible = (Case(When(_responsible_q(mine), then=Value(True)), default=Value(False),
-                        output_field=BooleanField()) if mine else Value(False, output_field=BooleanField()))
+    # Whether any branch in scope is one the user is responsible for (also the tree alone): when none is, the
+    # page sorts by the index instead of by a CASE over every summary.
+    if mine and tree_cached(f"compliance-mine:{_digest(branches)}:{','.join(sorted(mine))}",
+                            lambda: branches.alias(path_length=Length("path")).filter(_responsible_q(mine)).exists()):
+        responsible = Case(When(_responsible_q(mine), then=Value(True)), default=Value(False),
+                           output_field=BooleanField())
+    else:
+        responsible = Value(False, output_field=BooleanField())
     key = sort.lstrip("-")
     if key not in SORTS:
         key, sort = "name", "name"
     desc = sort.startswith("-")
     order = [f"-{name}" if desc else name for name in _ORDER[key]]
     order.append("-path" if desc and key == "name" else "path")
-    rows = (in_scope.filter(matching).alias(path_length=Length("path")).annotate(responsible=responsible)
-            .only(*_ROW_FIELDS).order_by("-responsible", *order))
+    rows = in_scope.filter(matching).alias(path_length=Length("path")).annotate(responsible=responsible).only(*_ROW_FIELDS)
+    rows = rows.order_by("-responsible", *order) if isinstance(responsible, Case) else rows.order_by(*order)
     return Overview(rows=rows, count=counts["matching"])
