@@ -297,7 +297,8 @@ class RuleBook:
 
 def evaluate(info: BranchInfo, req: Requirement | None, meeting_type: str, period: Period, counts: Counts,
              on: datetime.date, meetings: list[Meeting] | None = None) -> Cell:
-    """One cell: the requirement in force for the period (None: none) against the meetings counted."""
+    """One cell: the requirement in force for the period (None: none) against the meetings counted; `meetings`
+    (branch_year) carry their local date as `held_on`."""
     done = confirmed = 0
     branch_id = info.org.pk
     for month in period.months():
@@ -306,7 +307,7 @@ def evaluate(info: BranchInfo, req: Requirement | None, meeting_type: str, perio
             done += slot[0]
             confirmed += slot[1]
     found = [m for m in meetings if m.meeting_type == meeting_type
-             and period.start <= timezone.localtime(m.held_at).date() < period.end] if meetings else []
+             and period.start <= m.held_on < period.end] if meetings else []
     applicable = (
         req is not None
         and not (req.requires_committee and not info.org.has_committee)
@@ -463,7 +464,8 @@ def branch_year(*, org: Organization, year: int, on: datetime.date | None = None
     )
     counts: dict[tuple[int, str, datetime.date], list[int]] = defaultdict(lambda: [0, 0])
     for m in meetings:
-        slot = counts[(org.pk, m.meeting_type, _month_start(m.held_at))]
+        m.held_on = timezone.localtime(m.held_at).date()  # once, not once per cell (evaluate)
+        slot = counts[(org.pk, m.meeting_type, m.held_on.replace(day=1))]
         slot[0] += 1
         slot[1] += m.status == MeetingStatus.CONFIRMED
     return compute(info, RuleBook(rulesmod.rule_sets()), counts, year=year, on=on, meetings=meetings)

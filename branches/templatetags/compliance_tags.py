@@ -6,7 +6,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -19,23 +19,37 @@ ICONS = {DONE: "bi-check-circle-fill", OVERDUE: "bi-x-circle-fill", DUE: "bi-hou
          NOT_REQUIRED: "bi-dash-circle"}
 
 
-@register.simple_tag
-def compliance_cell(cell: Cell) -> SafeString:
-    """One period of one meeting type: status icon, held/required, and a link per meeting recorded in it."""
+@register.simple_tag(takes_context=True)
+def compliance_cell(context: Any, cell: Cell) -> SafeString:
+    """One period of one meeting type: status icon, held/required, and a link per meeting recorded in it. A
+    month's cell shows twice (the desktop table and the phone's month cards): rendered once per page."""
+    rendered = context.render_context.setdefault("compliance_cells", {})
+    html = rendered.get(id(cell))
+    if html is None:
+        html = rendered[id(cell)] = _cell_html(cell, _meeting_url())
+    return html
+
+
+def _meeting_url() -> str:
+    """The meeting page's URL with "{pk}" for the id (one reverse per page instead of one per link)."""
+    return reverse("meetings:detail", args=[918273645]).replace("918273645", "{pk}")
+
+
+def _cell_html(cell: Cell, meeting_url: str) -> SafeString:
     if cell.status == NOT_REQUIRED:
         count = format_html('<span class="small">{}</span>', gettext("不适用"))
     else:
-        count = format_html('<span class="cc-count">{}/{}</span>', cell.done, cell.required)
-    pending = gettext("待确认")
-    links = format_html_join("", '<a href="{}" class="cc-m{}" title="{}">{}</a>', (
-        (reverse("meetings:detail", args=[m.pk]),
-         "" if m.status == MeetingStatus.CONFIRMED else " cc-draft",
-         m.title if m.status == MeetingStatus.CONFIRMED else f"{m.title}（{pending}）",
-         f"{timezone.localtime(m.held_at):%-m/%-d}")
-        for m in cell.meetings))
+        count = mark_safe(f'<span class="cc-count">{int(cell.done)}/{int(cell.required)}</span>')  # noqa: S308
+    links = []
+    for m in cell.meetings:
+        confirmed = m.status == MeetingStatus.CONFIRMED
+        title = escape(m.title) if confirmed else escape(f"{m.title}（{gettext('待确认')}）")
+        held = timezone.localtime(m.held_at)
+        links.append(f'<a href="{meeting_url.format(pk=int(m.pk))}" class="cc-m{"" if confirmed else " cc-draft"}"'
+                     f' title="{title}">{held.month}/{held.day}</a>')
     return format_html('<span class="cc cc-{}" title="{} · {}"><i class="bi {}"></i> {} {}</span>',
                        cell.status, cell.period.label, cell.status_label, ICONS.get(cell.status, "bi-circle"),
-                       count, links)
+                       count, mark_safe("".join(links)))  # noqa: S308 - built from escaped parts
 
 
 _BADGES = {OVERDUE: "badge-danger-soft", DUE: "badge-warning-soft"}
