@@ -68,10 +68,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         sort = "name"
     # The branches' stored summaries (recruitment.summaries), filtered, sorted and paged in SQL; one aggregate
     # over them gives the totals; the lists behind the problem counts are their own pages.
-    rows = selectors.stage_counts(user=user, q=q, sort=sort, on=today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = selectors.stage_summaries(user=user, q=q, on=today)
+    totals = selectors.stage_totals(found)
+    paginator = Paginator(selectors.stage_rows(found, sort), PAGE_SIZE)
+    paginator.count = totals["branches"]  # counted with the totals: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    totals = selectors.stage_totals(rows)
     chart = {
         "names": [r["organization__short_name"] for r in page.object_list],
         "series": [{"name": str(Stage(s).label), "data": [r[s] for r in page.object_list]}

@@ -122,34 +122,42 @@ def _q_org_name(qs: QuerySet, q: str, prefix: str = "organization__") -> QuerySe
     return qs.filter(Q(**{f"{prefix}name__icontains": q}) | Q(**{f"{prefix}short_name__icontains": q}))
 
 
-def stage_counts(*, user: Any, q: str = "", sort: str = "name", on: datetime.date | None = None
-                 ) -> QuerySet[PipelineSummary]:
-    """One row per branch in scope with pipelines (dicts: organization_id, organization__path,
-    organization__name, organization__short_name and a number per COUNT_COLUMNS): active pipelines at each
-    stage, those who became full members, those ended, those past a time limit, the records that broke one,
-    those waiting for the committee. `sort` is one of OVERVIEW_SORTS, "-" for descending, ties in tree order.
-
-    Read from the branches' PipelineSummary rows, filtered, sorted and paged in SQL (aggregating every pipeline
-    of the academy on each request was the page's main cost); first the summaries missing or not from `on` are
-    refreshed (recruitment.summaries.ensure_current)."""
+def stage_summaries(*, user: Any, q: str = "", on: datetime.date | None = None) -> QuerySet[PipelineSummary]:
+    """The PipelineSummary rows of the branches in scope with pipelines, filtered by branch name (`q`); the
+    summaries missing or not from `on` are refreshed first (recruitment.summaries.ensure_current). Aggregating
+    every pipeline of the academy on each request was the committee overview's main cost."""
     from . import summaries
 
     on = on or timezone.localdate()
     summaries.ensure_current(on=on)
     qs = _q_org_name(PipelineSummary.objects.filter(total__gt=0), q)
     summary_scope = _view_q(user)
-    if summary_scope is not None:
-        qs = qs.filter(summary_scope)
+    return qs if summary_scope is None else qs.filter(summary_scope)
+
+
+def stage_rows(summaries_qs: QuerySet[PipelineSummary], sort: str = "name") -> QuerySet[PipelineSummary]:
+    """One row per summary (dicts: organization_id, organization__path, organization__name,
+    organization__short_name and a number per COUNT_COLUMNS): active pipelines at each stage, those who became
+    full members, those ended, those past a time limit, the records that broke one, those waiting for the
+    committee. `sort` is one of OVERVIEW_SORTS, "-" for descending, ties in tree order."""
     key = sort.lstrip("-") if sort.lstrip("-") in OVERVIEW_SORTS else "name"
     desc = "-" if sort.startswith("-") else ""
     order = [f"{desc}organization__path"] if key == "name" else [f"{desc}{key}", "organization__path"]
-    return qs.order_by(*order).values("organization_id", "organization__path", "organization__name",
-                                      "organization__short_name", *COUNT_COLUMNS)
+    return summaries_qs.order_by(*order).values("organization_id", "organization__path", "organization__name",
+                                                "organization__short_name", *COUNT_COLUMNS)
 
 
-def stage_totals(rows: QuerySet[PipelineSummary]) -> dict[str, int]:
-    """The sum of each of COUNT_COLUMNS over the rows of stage_counts (one aggregate)."""
-    return rows.order_by().aggregate(**{key: Coalesce(Sum(key), 0) for key in COUNT_COLUMNS})
+def stage_counts(*, user: Any, q: str = "", sort: str = "name", on: datetime.date | None = None
+                 ) -> QuerySet[PipelineSummary]:
+    """stage_rows of stage_summaries: the committee overview's rows."""
+    return stage_rows(stage_summaries(user=user, q=q, on=on), sort)
+
+
+def stage_totals(summaries_qs: QuerySet[PipelineSummary]) -> dict[str, int]:
+    """The sum of each of COUNT_COLUMNS over stage_summaries, and their number as `branches` (one aggregate over
+    the summary table alone: the rows' names are not needed for it)."""
+    return summaries_qs.order_by().aggregate(branches=Count("pk"),
+                                             **{key: Coalesce(Sum(key), 0) for key in COUNT_COLUMNS})
 
 
 def stuck(*, user: Any, on: datetime.date, q: str = "") -> QuerySet[Pipeline]:

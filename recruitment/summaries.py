@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, Func, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,6 +24,7 @@ from branches.models import Organization
 from .models import Pipeline, PipelineSummary
 
 BATCH = 1000  # summaries per upsert
+CURRENT_CHECK_SECONDS = 60  # how long a passed freshness check is trusted (see ensure_current)
 COUNT_FIELDS = ("total", "applicant", "activist", "candidate", "probationary", "full", "ended", "active", "stuck",
                 "violations", "pending")
 
@@ -86,7 +88,13 @@ def ensure_current(*, on: datetime.date) -> int:
     """Refresh the summaries that are missing or from another day, for every branch (derived data: a
     committee's page heals the rows of others too, so the check stays cheap); one or two small queries when
     every summary is current."""
+    key = f"recruitment:summaries-current:{on.isoformat()}"
+    if cache.get(key):
+        return 0
     if is_current(on=on):
+        # The services refresh a branch's summary after each write; this check is for pipelines loaded around
+        # them, so it runs at most once a minute per cache.
+        cache.set(key, True, CURRENT_CHECK_SECONDS)
         return 0
     ids = stale(on=on)
     return refresh(org_ids=ids, on=on) if ids else 0
