@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Func, Max, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import rules as rulesmod
 from .models import FollowUp, LiaisonPair, LiaisonSummary, TalentProfile
 
+CURRENT_CHECK_SECONDS = 60  # how long a passed freshness check is trusted (see ensure_current)
 FIELDS = ["pool", "high_knowledge", "uncovered", "pairs", "pairings", "liaisons", "overloaded", "talks_overdue",
           "open_follow_ups", "follow_ups_overdue", "open_requests", "applied", "activists"]
 
@@ -46,12 +49,28 @@ def refresh(*, org_ids: Iterable[int] | None = None, on: datetime.date | None = 
 
 
 def ensure_current(*, on: datetime.date | None = None) -> int:
-    """Refresh every summary when one is not from `on`, or when there is none while the pool has entries; one
-    small query when they are current."""
+    """Refresh every summary when one is not from `on`, or when they do not add up to the pool entries and open
+    pairs of the day (rows written around the services, e.g. a bulk load); one small query when they are
+    current, and none for a minute after a check passed (the services refresh what they write)."""
     on = on or timezone.localdate()
-    found = LiaisonSummary.objects.aggregate(n=Count("pk"), old=Count("pk", filter=~Q(computed_on=on)))
-    if found["old"] or (not found["n"] and TalentProfile.objects.exists()):
+    key = f"liaison:summaries-current:{on.isoformat()}"
+    if cache.get(key):
+        return 0
+    profiles = (TalentProfile.objects.filter(added_on__lte=on).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
+                .order_by().annotate(n=Func("pk", function="COUNT")).values("n"))
+    pairs = (LiaisonPair.objects.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+             .order_by().annotate(n=Func("pk", function="COUNT")).values("n"))
+    found = LiaisonSummary.objects.aggregate(
+        old=Count("pk", filter=~Q(computed_on=on)), pool=Coalesce(Sum("pool"), 0),
+        pairs=Coalesce(Sum("pairs"), 0) + Coalesce(Sum("pairings"), 0),
+        profiles=Max(Subquery(profiles)), open_pairs=Max(Subquery(pairs)))  # each computed once
+    if found["profiles"] is None:  # no summary at all: the sub-selects had no row to run for
+        stale = TalentProfile.objects.exists() or LiaisonPair.objects.exists()
+    else:
+        stale = found["old"] or found["pool"] != found["profiles"] or found["pairs"] != found["open_pairs"]
+    if stale:
         return refresh(on=on)
+    cache.set(key, True, CURRENT_CHECK_SECONDS)
     return 0
 
 

@@ -106,3 +106,14 @@ def sign_in():
         return page
 
     return _sign_in
+
+
+@pytest.fixture
+def eager_jobs():
+    """Jobs (exports) run inside the request that starts them, whatever broker the environment names."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from branches.models import Meeting, RoleKind, RuleSet, Vote
-from config.celery import app
 from members.models import Person
 from recruitment import services
 from recruitment.checks import StepInput
@@ -61,15 +60,6 @@ def journey(world, settings):
     PersonFactory(organization=world.branch_a, name="李青", birth_date=datetime.date(1998, 4, 2))
     world.__dict__.update(committee_user=committee_user)
     return world
-
-
-@pytest.fixture
-def eager_jobs():
-    """Export jobs run inside the request that starts them, whatever broker the environment names."""
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
 
 
 @pytest.fixture

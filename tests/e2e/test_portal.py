@@ -8,8 +8,6 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from config.celery import app
-
 PERSONA_DASHBOARDS = [
     # username, what the landing page must show, what it must not show
     ("admin", ["中共测试科学院党组"], ["我的党员信息"]),
@@ -51,15 +49,6 @@ def test_secretary_cannot_open_another_branch(page, world, sign_in, shot):
     expect(page.locator("main")).to_contain_text("李四")
     expect(page.locator("main")).not_to_contain_text("张三")
     shot(page, "own-people")
-
-
-@pytest.fixture
-def eager_jobs():
-    """Jobs run inside the request that starts them, whatever broker the environment names."""
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
 
 
 def test_secretary_exports_the_people_list_to_xlsx(page, world, sign_in, shot, eager_jobs, tmp_path):
