@@ -268,6 +268,40 @@ def time_views(port: int, views: dict[str, dict[str, str]], requests: int, warmu
         timings[username] = samples
     return timings
 
+def collect_static(env: dict[str, str]) -> None:
+    """collectstatic into the run's work folder, as production serves the pages (whitenoise's manifest)."""
+    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    if collected.returncode != 0:
+        raise SystemExit(f"collectstatic failed:\n{collected.stderr[-2000:]}")
+
+
+def serve_and_time(env: dict[str, str], work_dir: Path, *, port: int, workers: int, views: dict, requests: int,
+                   warmup: int) -> dict:
+    """Start gunicorn on the port with the environment, time the views (time_views), stop it."""
+    log = (work_dir / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{port}",
+         "--workers", str(workers), "--timeout", "120", "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_server(port, server)
+        return time_views(port, views, requests, warmup)
+    finally:
+        stop(server)
+        log.close()
+
+
+def publish(report_text: str, json_path: Path | None, payload: dict) -> None:
+    """Print the machine and the report; write every sample to `json_path` when given."""
+    print()
+    for key, value in machine().items():
+        print(f"{key + ':':9} {value}")
+    print(report_text)
+    if json_path:
+        json_path.write_text(json.dumps({"machine": machine(), **payload}, ensure_ascii=False, indent=1))
+
 
 def report(views: dict, timings: dict, counts: dict, small: dict | None) -> str:
     lines = [
@@ -323,10 +357,7 @@ def main() -> None:
         if not port_is_free(args.port):
             parser.error(f"{HOST}:{args.port} is in use; choose another --port")
         env = server_env(args.database_url, work_dir, args.settings)
-        collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                                   env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-        if collected.returncode != 0:
-            raise SystemExit(f"collectstatic failed:\n{collected.stderr[-2000:]}")
+        collect_static(env)
         counts = child(args.database_url, work_dir, args.settings, "child-count")
         bad = [(u, v, c["status"]) for u, vs in counts["users"].items() for v, c in vs.items() if c["status"] != 200]
         if bad:
@@ -334,26 +365,10 @@ def main() -> None:
         small = child(args.small_database_url, work_dir, args.settings, "child-count") \
             if args.small_database_url else None
         views = views_for(counts["branch"])
-        log = (work_dir / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{args.port}",
-             "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_server(args.port, server)
-            timings = time_views(args.port, views, args.requests, args.warmup)
-        finally:
-            stop(server)
-            log.close()
-        print()
-        for key, value in machine().items():
-            print(f"{key + ':':9} {value}")
-        print(report(views, timings, counts, small))
-        if args.json:
-            args.json.write_text(json.dumps({"machine": machine(), "views": views, "timings": timings,
-                                             "queries": counts, "queries_small": small},
-                                            ensure_ascii=False, indent=1))
+        timings = serve_and_time(env, work_dir, port=args.port, workers=args.workers, views=views,
+                                 requests=args.requests, warmup=args.warmup)
+        publish(report(views, timings, counts, small), args.json, {"views": views, "timings": timings,
+                 "queries": counts, "queries_small": small})
 
 
 if __name__ == "__main__":

@@ -24,25 +24,21 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compliance import BARE_PAGE, time_views  # noqa: E402
+from bench_compliance import BARE_PAGE, collect_static, publish, serve_and_time  # noqa: E402
 from bench_lists import (  # noqa: E402
     HOST,
     MAX_REQUESTS,
     ROOT,
-    machine,
     percentile,
     port_is_free,
     run_script_child,
     server_env,
-    stop,
-    wait_for_server,
 )
 
 
@@ -163,34 +159,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-liaison-") as tmp:
         work_dir = Path(tmp)
         env = server_env(args.database_url, work_dir, args.settings)
-        collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                                   env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-        if collected.returncode != 0:
-            raise SystemExit(f"collectstatic failed:\n{collected.stderr[-2000:]}")
+        collect_static(env)
         counts = child(args.database_url, work_dir, args.settings, "child-count")
         chosen = _select(counts, args.skip_missing)
         small = child(args.small_database_url, work_dir, args.settings, "child-count") \
             if args.small_database_url else None
-        log = (work_dir / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{args.port}",
-             "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_server(args.port, server)
-            timings = time_views(args.port, chosen, args.requests, args.warmup)
-        finally:
-            stop(server)
-            log.close()
-        print()
-        for key, value in machine().items():
-            print(f"{key + ':':9} {value}")
-        print(report(chosen, timings, counts, small))
-        if args.json:
-            args.json.write_text(json.dumps({"machine": machine(), "views": chosen, "timings": timings,
-                                             "queries": counts, "queries_small": small},
-                                            ensure_ascii=False, indent=1))
+        timings = serve_and_time(env, work_dir, port=args.port, workers=args.workers, views=chosen,
+                                 requests=args.requests, warmup=args.warmup)
+        publish(report(chosen, timings, counts, small), args.json, {"views": chosen, "timings": timings,
+                 "queries": counts, "queries_small": small})
 
 
 if __name__ == "__main__":
