@@ -441,7 +441,12 @@ def test_demo_seats_follow_the_rules():
     build_demo("small")
     seats = list(CommitteeSeat.objects.select_related("organization", "person__membership", "person__organization"))
     committees = Organization.objects.filter(has_committee=True, org_type__in=OrgType.branch_types())
-    assert {s.organization for s in seats} == set(committees)
+    assert {s.organization for s in seats if s.organization.is_branch} == set(committees)
+    # The institute committees (党委) have their seats too (the liaison work's 党委委员).
+    institutes = Organization.objects.filter(depth=2, org_type=OrgType.COMMITTEE)
+    assert {s.organization for s in seats if not s.organization.is_branch} == set(institutes)
+    for org in institutes:
+        assert 5 <= len(selectors.committee_on(organization=org)) <= 9
     for org in committees:
         sitting = selectors.committee_on(organization=org)
         assert sitting[0].position == P.SECRETARY
@@ -455,4 +460,10 @@ def test_demo_seats_follow_the_rules():
         assert seat.ends_on is None or seat.ends_on >= seat.starts_on
     shuji_a = selectors.committee_on(organization=Organization.objects.get(roles__user__username="shuji_a"))
     assert shuji_a[0].person.user.username == "shuji_a"
-    assert CommitteeSeat.objects.filter(ends_on__isnull=False).count() == 1
+    # Ended seats: the member of branch A's previous committee who left at the election, and the previous terms of
+    # re-elected secretaries and committee members, each ending the day before a current seat of theirs began.
+    ended = CommitteeSeat.objects.filter(ends_on__isnull=False)
+    assert ended.filter(note="换届").count() == 1
+    for seat in ended.exclude(note="换届"):
+        assert CommitteeSeat.objects.filter(person=seat.person, organization=seat.organization, ends_on__isnull=True,
+                                            starts_on=seat.ends_on + datetime.timedelta(days=1)).exists()
