@@ -16,3 +16,6 @@ class RecruitmentConfig(AppConfig):
         auditlog.register(models.Supporter)
         auditlog.register(models.StepAttachment)
         auditlog.register(models.WorkdayOverride)
+        auditlog.register(models.RecruitmentPlan)
+        auditlog.register(models.PlanTarget)
+        auditlog.register(models.PlanChange)

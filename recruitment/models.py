@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Meeting, Organization, RuleSet, StoredUpload, TimeStampedModel, Vote
@@ -215,3 +215,112 @@ class PipelineSummary(models.Model):
     class Meta:
         verbose_name = _("发展党员工作汇总")
         verbose_name_plural = _("发展党员工作汇总")
+
+
+# ---- the annual recruitment plan (年度发展党员计划) ----------------------------------------------------------------
+
+
+class PlanCategory(models.TextChoices):
+    """The groups a plan sets numbers for besides the total (domain.md §1.6; seed 001's 高知群体)."""
+
+    HIGH_KNOWLEDGE = "high_knowledge", _("高知群体")
+    YOUNG = "young", _("35岁及以下")
+    WOMEN = "women", _("女性")
+    FRONTLINE = "frontline", _("一线科研人员")
+    RETURNED = "returned", _("留学归国人员")
+    SENIOR_TITLE = "senior_title", _("副高级及以上职称")
+
+
+# Every number of a target: the total of new members, the groups within it, and the activists to cultivate.
+PLAN_NUMBERS = ["total", *PlanCategory.values, "activists"]
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("编制中")
+    APPROVED = "approved", _("已批准")
+
+
+class RecruitmentPlan(TimeStampedModel):
+    """A committee's plan for a year: a target per organization under it. Units propose their numbers while the
+    plan is being drawn up; the organization department sets and approves them; a change after approval needs a
+    reason and is kept (PlanChange)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recruitment_plans",
+                                     verbose_name=_("党组织"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    proposals_due_on = models.DateField(_("基层报送建议数的截止日期"), null=True, blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("批准人"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("年度发展党员计划")
+        verbose_name_plural = _("年度发展党员计划")
+        ordering = ["-year", "organization__path"]
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="plan_one_per_year",
+                                               violation_error_message=_("该党组织本年度的计划已经建立。"))]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}"
+
+
+class PlanTarget(TimeStampedModel):
+    """One organization's numbers in a plan, and what its unit proposed (`proposed`: number → value)."""
+
+    plan = models.ForeignKey(RecruitmentPlan, on_delete=models.CASCADE, related_name="targets",
+                             verbose_name=_("计划"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="plan_targets",
+                                     verbose_name=_("党组织"))
+    total = models.PositiveIntegerField(_("发展党员总数"), default=0)
+    high_knowledge = models.PositiveIntegerField(PlanCategory.HIGH_KNOWLEDGE.label, default=0)
+    young = models.PositiveIntegerField(PlanCategory.YOUNG.label, default=0)
+    women = models.PositiveIntegerField(PlanCategory.WOMEN.label, default=0)
+    frontline = models.PositiveIntegerField(PlanCategory.FRONTLINE.label, default=0)
+    returned = models.PositiveIntegerField(PlanCategory.RETURNED.label, default=0)
+    senior_title = models.PositiveIntegerField(PlanCategory.SENIOR_TITLE.label, default=0)
+    activists = models.PositiveIntegerField(_("培养入党积极分子"), default=0)
+    proposed = models.JSONField(_("基层建议数"), default=dict, blank=True)
+    proposed_on = models.DateField(_("建议日期"), null=True, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("建议人"))
+
+    class Meta:
+        verbose_name = _("计划指标")
+        verbose_name_plural = _("计划指标")
+        ordering = ["plan", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "organization"], name="plan_target_unique",
+                                    violation_error_message=_("该党组织在本计划中已有指标。")),
+            *[models.CheckConstraint(condition=Q(**{f"{name}__lte": F("total")}), name=f"plan_{name}_within_total",
+                                     violation_error_message=_("分类人数不能多于发展党员总数。"))
+              for name in PlanCategory.values],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.organization}"
+
+    def numbers(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in PLAN_NUMBERS}
+
+
+class PlanChange(models.Model):
+    """A number of an approved plan changed, with the reason (the audit log keeps the rest)."""
+
+    target = models.ForeignKey(PlanTarget, on_delete=models.CASCADE, related_name="changes", verbose_name=_("指标"))
+    field = models.CharField(_("项目"), max_length=30)
+    before = models.PositiveIntegerField(_("原数"))
+    after = models.PositiveIntegerField(_("新数"))
+    reason = models.CharField(_("调整原因"), max_length=300)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("调整人"))
+    changed_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("计划调整")
+        verbose_name_plural = _("计划调整")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.field}: {self.before} → {self.after}"

@@ -1,0 +1,138 @@
+"""Reads of the annual recruitment plan: plans in scope, and the plan against reality — per branch and group,
+the targets against the pipeline of the year (activists, development objects, admitted, converted) and a forecast
+of who can still be admitted by the year's end under the rule set's time limits — with the warnings the rules
+give (candidates but no plan, a plan above what the pipeline can yield: 突击发展 is banned, no recruitment for
+years). A constant number of queries at any number of branches."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext
+
+from branches import permissions
+from branches.permissions import Capability
+from liaison import rules as liaison_rules
+from liaison.selectors import high_knowledge_q
+from members.codes import Sex, TitleLevel
+
+from .checks import add_months
+from .models import PLAN_NUMBERS, Pipeline, PipelineStatus, PlanCategory, PlanTarget, RecruitmentPlan, Stage
+from .rules import rule_sets, rules_for
+
+VIEW = (Capability.MANAGE_RECRUITMENT, Capability.VIEW_PEOPLE)
+DEFAULTS = {"young_age": 35, "frontline_posts": ["科研人员", "课题组长", "工程技术人员", "实验技术人员", "博士后"],
+            "forecast_lead_days": 60, "dormant_years": 3}
+
+
+def plan_rules() -> dict[str, Any]:
+    """settings.PORTAL_RECRUITMENT_PLAN over the defaults (what counts as young and frontline is local practice)."""
+    return {**DEFAULTS, **getattr(settings, "PORTAL_RECRUITMENT_PLAN", {})}
+
+
+def plans(*, user: Any) -> QuerySet[RecruitmentPlan]:
+    """The plans of the committees in the user's scope (who may view people or manage recruitment there)."""
+    qs = RecruitmentPlan.objects.select_related("organization")
+    q = Q(pk__in=[])
+    for cap in VIEW:
+        q |= permissions.path_q(user, cap, prefix="organization__") or Q()
+    return qs if permissions.scope_for(user).is_superuser else qs.filter(q)
+
+
+def plan_get(*, user: Any, pk: Any) -> RecruitmentPlan:
+    try:
+        plan = RecruitmentPlan.objects.select_related("organization").get(pk=pk)
+    except (RecruitmentPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not permissions.in_scope(user, plan.organization):
+        raise Http404
+    if not any(permissions.has_capability(user, plan.organization, cap) for cap in VIEW):
+        raise PermissionDenied(gettext("您没有查看发展党员计划的权限。"))
+    return plan
+
+
+def _category_q(name: str, year: int, rules: dict[str, Any]) -> Q:
+    """Pipelines whose person belongs to the plan group (judged from the person's record)."""
+    if name == PlanCategory.HIGH_KNOWLEDGE:
+        return high_knowledge_q(liaison_rules.current(), prefix="person__")
+    if name == PlanCategory.YOUNG:
+        return Q(person__birth_date__gte=datetime.date(year - rules["young_age"], 1, 1))
+    if name == PlanCategory.WOMEN:
+        return Q(person__sex=Sex.FEMALE)
+    if name == PlanCategory.FRONTLINE:
+        return Q(person__post__in=rules["frontline_posts"])
+    if name == PlanCategory.RETURNED:
+        return Q(person__returned_from_abroad=True)
+    return Q(person__title_level__in=[TitleLevel.SENIOR, TitleLevel.ASSOCIATE_SENIOR])
+
+
+@dataclass
+class TargetRow:
+    target: PlanTarget
+    actual: dict[str, int]
+    forecast: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_vs_actual(*, plan: RecruitmentPlan, on: datetime.date) -> list[TargetRow]:
+    """Every target of the plan with the year's pipeline of its branch: `actual` has activists, candidates,
+    admitted (and each PlanCategory among the admitted) and converted; `forecast` is who can still be admitted
+    this year (development objects now, and activists whose year as activist ends early enough)."""
+    rules = plan_rules()
+    year = plan.year
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    pipeline_rules = rules_for(organization=plan.organization, on=min(on, end), loaded=rule_sets())
+    activist_cutoff = add_months(end - datetime.timedelta(days=rules["forecast_lead_days"]),
+                                 -pipeline_rules.n("candidate_after_activist_months"))
+    admitted = Q(admitted_on__gte=start, admitted_on__lte=end)
+    active = Q(status=PipelineStatus.ACTIVE)
+    counts = {
+        "activists": Count("pk", filter=Q(activist_on__gte=start, activist_on__lte=end)),
+        "candidates": Count("pk", filter=Q(candidate_on__gte=start, candidate_on__lte=end)),
+        "admitted": Count("pk", filter=admitted),
+        **{f"admitted_{c}": Count("pk", filter=admitted & _category_q(c, year, rules)) for c in PlanCategory.values},
+        "converted": Count("pk", filter=Q(status=PipelineStatus.COMPLETED, ended_on__gte=start, ended_on__lte=end)),
+        "open_candidates": Count("pk", filter=active & Q(stage=Stage.CANDIDATE)),
+        "ripe_activists": Count("pk", filter=active & Q(stage=Stage.ACTIVIST, activist_on__lte=activist_cutoff)),
+        "recent": Count("pk", filter=Q(admitted_on__gte=datetime.date(year - rules["dormant_years"], 1, 1))),
+    }
+    by_org = {row.pop("organization"): row for row in Pipeline.objects.filter(
+        organization__path__startswith=plan.organization.path).order_by().values("organization").annotate(**counts)}
+    empty = dict.fromkeys(counts, 0)
+    rows = []
+    for target in plan.targets.select_related("organization").order_by("organization__path"):
+        found = by_org.get(target.organization_id, empty)
+        forecast = found["open_candidates"] + (found["ripe_activists"] if on <= end else 0)
+        actual = {"activists": found["activists"], "candidates": found["candidates"], "admitted": found["admitted"],
+                  "converted": found["converted"], **{c: found[f"admitted_{c}"] for c in PlanCategory.values}}
+        rows.append(TargetRow(target, actual, forecast, _warnings(target, found, forecast, rules)))
+    return rows
+
+
+def _warnings(target: PlanTarget, found: dict[str, int], forecast: int, rules: dict[str, Any]) -> list[str]:
+    warnings = []
+    if not target.total and found["open_candidates"]:
+        warnings.append(gettext("有%(n)d名发展对象，但计划未安排发展名额。") % {"n": found["open_candidates"]})
+    reachable = found["admitted"] + forecast
+    if target.total > reachable:
+        warnings.append(gettext("计划发展%(total)d人，按发展程序本年最多可发展%(n)d人，不得突击发展。")
+                        % {"total": target.total, "n": reachable})
+    if not found["recent"]:
+        warnings.append(gettext("近%(n)d年未发展党员，请督促检查。") % {"n": rules["dormant_years"]})
+    return warnings
+
+
+def plan_totals(rows: list[TargetRow]) -> dict[str, Any]:
+    """The sums over a plan's rows: the targets, the actual numbers and the forecast."""
+    return {
+        "targets": {name: sum(getattr(r.target, name) for r in rows) for name in PLAN_NUMBERS},
+        "actual": {key: sum(r.actual[key] for r in rows) for key in (rows[0].actual if rows else {})},
+        "forecast": sum(r.forecast for r in rows),
+        "warnings": sum(1 for r in rows if r.warnings),
+    }
