@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("branches.notices.api_urls")),
     path("", include("branches.notifications_api")),
     path("", include("recruitment.api_urls")),
+    path("", include("recruitment.plan_api_urls")),
     path("", include("liaison.api_urls")),
 ]
 

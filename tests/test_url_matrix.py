@@ -159,10 +159,12 @@ from tests.liaison import url_cases_pool as liaison_pool_cases  # noqa: E402
 from tests.liaison import url_cases_review as liaison_review_cases  # noqa: E402
 from tests.recruitment import url_cases as recruitment_cases  # noqa: E402
 from tests.recruitment import url_cases_committee as recruitment_committee_cases  # noqa: E402
+from tests.recruitment import url_cases_plans as plan_cases  # noqa: E402
+from tests.recruitment import url_cases_plans_api as plan_api_cases  # noqa: E402
 
 AREAS = (meeting_cases, compliance_cases, notice_cases, notification_cases, branch_cases, recruitment_cases,
          recruitment_committee_cases, liaison_cases, liaison_pool_cases,
-         liaison_review_cases, liaison_api_cases)
+         liaison_review_cases, liaison_api_cases, plan_cases, plan_api_cases)
 for _area in AREAS:
     CASES.update(_area.CASES)
 
