@@ -136,3 +136,68 @@ def plan_totals(rows: list[TargetRow]) -> dict[str, Any]:
         "forecast": sum(r.forecast for r in rows),
         "warnings": sum(1 for r in rows if r.warnings),
     }
+
+
+# ---- the plan pages: committees that may open a plan, a plan's targets, sums and changes, one target ------------
+
+
+def plan_committees(*, user: Any) -> QuerySet:
+    """The committees and general branches where the user may open a plan (manage_recruitment there)."""
+    from branches.models import Organization, OrgType
+
+    return permissions.scope_filter(
+        Organization.objects.filter(closed_on__isnull=True, org_type__in=[OrgType.COMMITTEE, OrgType.GENERAL_BRANCH]),
+        user, Capability.MANAGE_RECRUITMENT).order_by("path")
+
+
+def unit_targets(*, user: Any) -> QuerySet[PlanTarget]:
+    """Targets of plans being drawn up for organizations where the user manages recruitment but not the plan's
+    committee, so a unit finds where to propose its numbers."""
+    from .models import PlanStatus
+
+    department = permissions.path_q(user, Capability.MANAGE_RECRUITMENT, prefix="plan__organization__")
+    if department is None:  # superusers set every plan's numbers themselves
+        return PlanTarget.objects.none()
+    qs = PlanTarget.objects.filter(plan__status=PlanStatus.DRAFT).exclude(department).select_related(
+        "plan", "plan__organization", "organization")
+    return permissions.scope_filter(qs, user, Capability.MANAGE_RECRUITMENT,
+                                    prefix="organization__").order_by("-plan__year", "organization__path")
+
+
+def plan_targets(*, plan: RecruitmentPlan, q: str = "") -> QuerySet[PlanTarget]:
+    """The plan's targets in tree order, filtered by the organization's name."""
+    qs = plan.targets.select_related("organization").order_by("organization__path")
+    if q:
+        qs = qs.filter(Q(organization__name__icontains=q) | Q(organization__short_name__icontains=q))
+    return qs
+
+
+def target_sums(*, plan: RecruitmentPlan) -> dict[str, int]:
+    """Every number summed over all of the plan's targets (one aggregate)."""
+    from django.db.models import Sum
+
+    sums = plan.targets.order_by().aggregate(**{name: Sum(name) for name in PLAN_NUMBERS})
+    return {name: sums[name] or 0 for name in PLAN_NUMBERS}
+
+
+def plan_changes(*, plan: RecruitmentPlan) -> QuerySet:
+    """The changes to the plan's numbers after approval, newest first."""
+    from .models import PlanChange
+
+    return PlanChange.objects.filter(target__plan=plan).select_related("target__organization", "changed_by")
+
+
+def target_get(*, user: Any, plan_pk: Any, pk: Any) -> PlanTarget:
+    """One target, for the organization department of the plan's committee or the unit itself (both need
+    manage_recruitment): 404 when neither the committee nor the unit is in the user's scope, 403 otherwise."""
+    try:
+        target = PlanTarget.objects.select_related("plan", "plan__organization", "organization").get(
+            plan_id=plan_pk, pk=pk)
+    except (PlanTarget.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    for org in (target.plan.organization, target.organization):
+        if permissions.has_capability(user, org, Capability.MANAGE_RECRUITMENT):
+            return target
+    if permissions.in_scope(user, target.plan.organization) or permissions.in_scope(user, target.organization):
+        raise PermissionDenied(gettext("您没有发展党员管理的权限。"))
+    raise Http404
