@@ -971,6 +971,9 @@ def build_demo(scale: str, *, seed: int = DEFAULT_SEED, log: Callable[[str], Non
         from liaison.demo import build_liaison
 
         build_liaison(seed=seed, log=say)
+        from recruitment.plan_demo import build_plans
+
+        build_plans(seed=seed, log=say)
         demo_branches = Role.objects.filter(user__username__in=list(DEMO_ACCOUNTS),
                                             organization__org_type__in=OrgType.branch_types())
         build_meetings(seed=seed, log=say, attendance_for=None if scale == "small" else
