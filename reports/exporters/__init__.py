@@ -12,6 +12,7 @@ from .compliance import ComplianceExporter, SelfCheckExporter
 from .liaison import LiaisonListExporter
 from .notices import NoticeMatrixExporter
 from .people import PeopleExporter
+from .recruitment_plan import RecruitmentPlanExporter
 from .recruitment_record import PipelineRecordExporter
 from .recruitment_rosters import RecruitmentRosterExporter
 from .roster import OrgRosterExporter
@@ -25,6 +26,7 @@ EXPORTERS: dict[str, type[BaseExporter]] = {
     PipelineRecordExporter.identifier: PipelineRecordExporter,
     RecruitmentRosterExporter.identifier: RecruitmentRosterExporter,
     LiaisonListExporter.identifier: LiaisonListExporter,
+    RecruitmentPlanExporter.identifier: RecruitmentPlanExporter,
 }
 
 
