@@ -26,7 +26,7 @@ ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
 def max_bytes() -> int:
-    return getattr(settings, "PORTAL_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    return settings.PORTAL_IMPORT_MAX_BYTES
 
 
 def _labels() -> dict[str, str]:

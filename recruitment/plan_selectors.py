@@ -27,13 +27,9 @@ from .models import PLAN_NUMBERS, Pipeline, PipelineStatus, PlanCategory, PlanTa
 from .rules import rule_sets, rules_for
 
 VIEW = (Capability.MANAGE_RECRUITMENT, Capability.VIEW_PEOPLE)
-DEFAULTS = {"young_age": 35, "frontline_posts": ["科研人员", "课题组长", "工程技术人员", "实验技术人员", "博士后"],
-            "forecast_lead_days": 60, "dormant_years": 3}
-
-
 def plan_rules() -> dict[str, Any]:
-    """settings.PORTAL_RECRUITMENT_PLAN over the defaults (what counts as young and frontline is local practice)."""
-    return {**DEFAULTS, **getattr(settings, "PORTAL_RECRUITMENT_PLAN", {})}
+    """settings.PORTAL_RECRUITMENT_PLAN: what counts as young and frontline is local practice."""
+    return dict(settings.PORTAL_RECRUITMENT_PLAN)
 
 
 def plans(*, user: Any) -> QuerySet[RecruitmentPlan]:

@@ -235,6 +235,18 @@ PORTAL_REMINDERS = {
 # due (probation ending uses the rule set's probation_notice_days).
 PORTAL_RECRUITMENT_REMINDERS = {"lead_days": 14}
 
+# The annual recruitment plan (recruitment.plan_selectors): who counts as young and as frontline (local practice),
+# how long before the year's end an activist must be ready to count in the forecast, and after how many years
+# without a new member an organization is flagged.
+PORTAL_RECRUITMENT_PLAN = {
+    "young_age": 35,
+    "frontline_posts": ["科研人员", "课题组长", "工程技术人员", "实验技术人员", "博士后"],
+    "forecast_lead_days": 60,
+    "dormant_years": 3,
+}
+# The largest file an import accepts (bytes).
+PORTAL_IMPORT_MAX_BYTES = env.int("PORTAL_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+
 # Portal settings.
 PORTAL_JOB_RESULT_DAYS = env.int("PORTAL_JOB_RESULT_DAYS", default=7)
 PORTAL_DEMO_PASSWORD = "dangjian2026"
