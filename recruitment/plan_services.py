@@ -31,7 +31,7 @@ def clean_numbers(numbers: Mapping[str, Any], *, where: str = "") -> dict[str, i
     ValidationError naming each problem (prefixed with `where`, e.g. the organization of an imported row)."""
     errors: list[str] = []
     cleaned: dict[str, int] = {}
-    prefix = f"{where}：" if where else ""
+    prefix = gettext("%(where)s：") % {"where": where} if where else ""
     for name in sorted(set(numbers) - set(PLAN_NUMBERS)):
         errors.append(prefix + gettext("不认识的项目“%(name)s”。") % {"name": name})
     for name in PLAN_NUMBERS:
