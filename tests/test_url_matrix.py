@@ -150,13 +150,13 @@ CASES.update({
 # Each area keeps its rows beside its tests; a `prepare(world)` there adds the objects its paths need.
 from tests.branches import url_cases as branch_cases  # noqa: E402
 from tests.compliance import url_cases as compliance_cases  # noqa: E402
-from tests.meetings import url_cases as meeting_cases  # noqa: E402
-from tests.notices import url_cases as notice_cases  # noqa: E402
-from tests.notifications import url_cases as notification_cases  # noqa: E402
 from tests.liaison import url_cases as liaison_cases  # noqa: E402
 from tests.liaison import url_cases_api as liaison_api_cases  # noqa: E402
 from tests.liaison import url_cases_pool as liaison_pool_cases  # noqa: E402
 from tests.liaison import url_cases_review as liaison_review_cases  # noqa: E402
+from tests.meetings import url_cases as meeting_cases  # noqa: E402
+from tests.notices import url_cases as notice_cases  # noqa: E402
+from tests.notifications import url_cases as notification_cases  # noqa: E402
 from tests.recruitment import url_cases as recruitment_cases  # noqa: E402
 from tests.recruitment import url_cases_committee as recruitment_committee_cases  # noqa: E402
 from tests.recruitment import url_cases_plans as plan_cases  # noqa: E402
