@@ -28,6 +28,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +40,7 @@ from branches.permissions import Capability
 
 from . import plan_selectors, plan_services
 from .models import PLAN_NUMBERS, PlanCategory, PlanTarget, RecruitmentPlan
+from .plan_import import plan_import
 from .plan_services import NUMBER_LABELS
 
 TAGS = ["recruitment-plans"]
@@ -281,6 +283,35 @@ class PlanApproveApi(APIView):
         except ValidationError as exc:
             return _refused(exc)
         return Response(_plan_detail(plan_selectors.plan_get(user=request.user, pk=pk)))
+
+
+class PlanImportApi(APIView):
+    """Set the plan's numbers from the XLSX the plan exports (sheet 计划), all rows or none (multipart: `file`,
+    and `reason` once the plan is approved)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(tags=TAGS, summary="Import a recruitment plan's numbers from its XLSX",
+                   request={"multipart/form-data": inline_serializer("PlanImportInput", fields={
+                       "file": serializers.FileField(), "reason": serializers.CharField(required=False)})},
+                   responses={200: inline_serializer("PlanImportResult", fields={
+                       "rows": serializers.IntegerField(), "changed": serializers.IntegerField(),
+                       "unchanged": serializers.IntegerField()}), 400: REFUSAL})
+    def post(self, request: Request, pk: int) -> Response:
+        plan = plan_selectors.plan_get(user=request.user, pk=pk)
+        _require_manage(request.user, plan)
+        unknown = sorted(set(request.data) - {"file", "reason"})
+        upload = request.FILES.get("file")
+        try:
+            if unknown:
+                raise ValidationError(gettext("不认识的字段：%(names)s。") % {"names": "、".join(unknown)})
+            if upload is None:
+                raise ValidationError(gettext("请选择要导入的 Excel 文件。"))
+            done = plan_import(actor=request.user, plan=plan, file=upload, reason=str(request.data.get("reason", "")))
+        except ValidationError as exc:
+            return _refused(exc)
+        return Response(done)
 
 
 class TargetListApi(GenericAPIView):

@@ -14,4 +14,5 @@ urlpatterns: list = [
     path("recruitment/plans/<int:pk>/targets/<int:tid>/propose/", plan_api.TargetProposeApi.as_view(),
          name="api-plan-target-propose"),
     path("recruitment/plans/<int:pk>/actual/", plan_api.PlanActualApi.as_view(), name="api-plan-actual"),
+    path("recruitment/plans/<int:pk>/import/", plan_api.PlanImportApi.as_view(), name="api-plan-import"),
 ]

@@ -25,6 +25,7 @@ from branches.permissions import Capability
 from . import plan_selectors, plan_services
 from .models import PLAN_NUMBERS, PlanCategory, PlanStatus
 from .plan_forms import PlanOpenForm, TargetNumbersForm
+from .plan_import import plan_import
 
 CAP = Capability.MANAGE_RECRUITMENT
 PAGE_SIZE = 50
@@ -103,6 +104,18 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("计划已批准。此后调整指标须填写原因。"))
                 return redirect("recruitment:plan", plan.pk)
+        elif request.POST.get("action") == "import":
+            upload = request.FILES.get("file")
+            try:
+                if upload is None:
+                    raise ValidationError(_("请选择要导入的 Excel 文件。"))
+                done = plan_import(actor=user, plan=plan, file=upload, reason=request.POST.get("reason", ""))
+            except ValidationError as e:
+                errors = e.messages
+            else:
+                messages.success(request, _("已导入 %(rows)d 行：%(changed)d 个党组织的指标有变化，%(unchanged)d 个未变。")
+                                 % done)
+                return redirect("recruitment:plan", plan.pk)
         else:
             errors = [_("不认识的操作。")]
     q = _q(request)
@@ -116,6 +129,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         "draft": draft, "errors": errors,
         "changes": list(plan_selectors.plan_changes(plan=plan)[:200]) if not draft else [],
         "labels": plan_services.NUMBER_LABELS,
+        "can_export": permissions.has_capability(user, plan.organization, Capability.EXPORT),
     })
 
 

@@ -334,3 +334,64 @@ def test_pdf_of_a_large_plan_sums_per_lower_committee(world, plan, monkeypatch):
     assert "中共测试科学院乙研究所委员会1个党组织0" in flat
     assert "中共甲研究所第一支部委员会" not in flat
     assert "表中按下一级党组织合计" in flat
+
+
+def test_import_from_the_plan_page(world, plan, login):
+    """The page's import form: a good file changes the numbers; a bad one shows its messages and changes nothing;
+    only who manages the plan may import."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = export_bytes(world, plan)
+
+    def edit(sheet):
+        sheet.cell(row=_row_of(sheet, "中共甲研究所第一支部委员会"), column=2).value = 7
+
+    def upload(content: bytes) -> SimpleUploadedFile:
+        return SimpleUploadedFile("plan.xlsx", content,
+                                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    client = login("zuzhibu")
+    url = f"/recruitment/plans/{plan.pk}/"
+    response = client.post(url, {"action": "import", "file": upload(_edit(data, edit).getvalue())}, follow=True)
+    assert "已导入 3 行：1 个党组织的指标有变化，2 个未变。" in response.content.decode()
+    assert numbers_by_org(plan)["第一党支部"]["total"] == 7
+    before = numbers_by_org(plan)
+
+    def bad(sheet):
+        sheet.cell(row=_row_of(sheet, "中共甲研究所第二支部委员会"), column=2).value = -1
+
+    response = client.post(url, {"action": "import", "file": upload(_edit(data, bad).getvalue())})
+    assert response.status_code == 200
+    assert "发展党员总数不能小于0" in response.content.decode()
+    assert numbers_by_org(plan) == before
+    response = client.post(url, {"action": "import"})
+    assert "请选择要导入的 Excel 文件" in response.content.decode()
+    assert login("dangwei").post(url, {"action": "import", "file": upload(data)}).status_code == 404
+
+
+def test_import_through_the_api(world, plan):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    data = export_bytes(world, plan)
+
+    def edit(sheet):
+        sheet.cell(row=_row_of(sheet, "中共甲研究所第一支部委员会"), column=2).value = 8
+
+    client = APIClient()
+    client.force_authenticate(world.zuzhibu)
+    url = f"/api/v1/recruitment/plans/{plan.pk}/import/"
+    response = client.post(url, {"file": SimpleUploadedFile("plan.xlsx", _edit(data, edit).getvalue())},
+                           format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"rows": 3, "changed": 1, "unchanged": 2}
+    assert numbers_by_org(plan)["第一党支部"]["total"] == 8
+    before = numbers_by_org(plan)
+    response = client.post(url, {"file": SimpleUploadedFile("plan.csv", b"a,b\n1,2\n")}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert client.post(url, {"file": SimpleUploadedFile("plan.xlsx", data), "extra": "1"},
+                       format="multipart").status_code == 400
+    assert numbers_by_org(plan) == before
+    client.force_authenticate(world.shuji_b)
+    assert client.post(url, {"file": SimpleUploadedFile("plan.xlsx", data)}, format="multipart").status_code == 404

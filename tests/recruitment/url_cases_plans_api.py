@@ -32,6 +32,8 @@ CASES: dict = {
     "api-plan-targets": Case(_plan("targets/"), _PLAN_VIEWERS),
     "api-plan-actual": Case(_plan("actual/"), _PLAN_VIEWERS),
     "api-plan-approve": Case(_plan("approve/"), _PLAN_MANAGERS, method="post"),
+    # An empty import is refused (400) for who may import; the rest as for approving.
+    "api-plan-import": Case(_plan("import/"), {**_PLAN_MANAGERS, "admin": 400, "zuzhibu": 400}, method="post"),
     "api-plan-target": Case(_target_a(), _TARGET_A_VIEWERS),
     "api-plan-target-propose": Case(_target_a("propose/"), _TARGET_A_PROPOSERS, method="post"),
 }
