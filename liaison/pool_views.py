@@ -82,7 +82,7 @@ def pool(request: HttpRequest) -> HttpResponse:
         "flags": [(key, label, bool(params.get(key))) for key, label in FLAGS],
         "unit_options": _options(org_choices(user=user, capability=CAP, max_options=MAX_UNIT_OPTIONS,
                                              keep=params.get("unit")), params.get("unit", "")),
-        "page_prefix": f"?{querystring}&page=" if querystring else "?page=",
+        "query": querystring,
         "filtered": any(params.get(key) for key in filter_keys),
     })
 
