@@ -29,9 +29,12 @@ def test_zuzhibu_builds_next_years_plan_and_files_it(page, world, sign_in, shot,
     expect(page.locator("h1")).to_contain_text("年度发展党员计划")
     page.locator("a[aria-controls=plan-open]").click()
     form = page.locator("#plan-open form")
+    expect(page.locator("#plan-open.show")).to_be_visible()  # the collapse has opened
     form.locator("select[name=organization]").select_option(label="院党组")
     form.locator("select[name=year]").select_option("2027")
-    form.get_by_role("button", name="建立计划").click()
+    with page.expect_navigation():
+        form.get_by_role("button", name="建立计划").click()
+    expect(page).to_have_url(re.compile(r"/recruitment/plans/\d+/$"))
     expect(page.locator("h1")).to_contain_text("2027 年发展党员计划")
     plan = RecruitmentPlan.objects.get(organization=world.root, year=2027)
     shot(page, "plan")
