@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
@@ -83,9 +83,13 @@ def plan_vs_actual(*, plan: RecruitmentPlan, on: datetime.date) -> list[TargetRo
     rules = plan_rules()
     year = plan.year
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    pipeline_rules = rules_for(organization=plan.organization, on=min(on, end), loaded=rule_sets())
-    activist_cutoff = add_months(end - datetime.timedelta(days=rules["forecast_lead_days"]),
-                                 -pipeline_rules.n("candidate_after_activist_months"))
+    try:
+        pipeline_rules = rules_for(organization=plan.organization, on=min(on, end), loaded=rule_sets())
+    except ValidationError:  # no rule set in force: only today's development objects count in the forecast
+        ripe = Q(pk__in=[])
+    else:
+        ripe = Q(activist_on__lte=add_months(end - datetime.timedelta(days=rules["forecast_lead_days"]),
+                                             -pipeline_rules.n("candidate_after_activist_months")))
     admitted = Q(admitted_on__gte=start, admitted_on__lte=end)
     active = Q(status=PipelineStatus.ACTIVE)
     counts = {
@@ -95,7 +99,7 @@ def plan_vs_actual(*, plan: RecruitmentPlan, on: datetime.date) -> list[TargetRo
         **{f"admitted_{c}": Count("pk", filter=admitted & _category_q(c, year, rules)) for c in PlanCategory.values},
         "converted": Count("pk", filter=Q(status=PipelineStatus.COMPLETED, ended_on__gte=start, ended_on__lte=end)),
         "open_candidates": Count("pk", filter=active & Q(stage=Stage.CANDIDATE)),
-        "ripe_activists": Count("pk", filter=active & Q(stage=Stage.ACTIVIST, activist_on__lte=activist_cutoff)),
+        "ripe_activists": Count("pk", filter=active & Q(stage=Stage.ACTIVIST) & ripe),
         "recent": Count("pk", filter=Q(admitted_on__gte=datetime.date(year - rules["dormant_years"], 1, 1))),
     }
     by_org = {row.pop("organization"): row for row in Pipeline.objects.filter(

@@ -1,6 +1,8 @@
 """The annual recruitment plan in a real browser: zuzhibu builds next year's plan (a branch's numbers, a number
 refused, approval), sees the plan against reality, and files it as XLSX and PDF (both opened)."""
 
+import datetime
+import importlib
 import io
 import re
 from pathlib import Path
@@ -9,7 +11,10 @@ import openpyxl
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from branches.models import RuleSet
 from recruitment.models import PlanStatus, RecruitmentPlan
+
+RULES_2014 = importlib.import_module("recruitment.migrations.0002_rules_2014")
 
 
 def _download(page, button_test_id: str) -> bytes:
@@ -24,6 +29,11 @@ def _download(page, button_test_id: str) -> bytes:
 
 
 def test_zuzhibu_builds_next_years_plan_and_files_it(page, world, sign_in, shot, eager_jobs):
+    # The 2014 rule set is a data migration, flushed between live-server tests: load it again.
+    if not RuleSet.objects.filter(domain="recruitment", name=RULES_2014.NAME).exists():
+        RuleSet.objects.create(domain="recruitment", name=RULES_2014.NAME, effective_from=datetime.date(2014, 6, 11),
+                               parameters={"numbers": RULES_2014.NUMBERS, "steps": RULES_2014.STEPS},
+                               source=RULES_2014.SOURCE)
     sign_in(page, "zuzhibu")
     page.goto("/recruitment/plans/")
     expect(page.locator("h1")).to_contain_text("年度发展党员计划")

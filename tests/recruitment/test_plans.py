@@ -140,3 +140,19 @@ def test_plan_against_the_pipeline_with_forecast_and_warnings(world, django_asse
     totals = plan_selectors.plan_totals(list(rows.values()))
     assert totals["targets"]["total"] == 5
     assert totals["actual"]["admitted"] == 1
+
+
+def test_plan_against_reality_without_a_rule_set_in_force(world):
+    """No recruitment rule set for the day: the forecast counts today's development objects only, no error."""
+    from branches.models import RuleSet
+    from recruitment import plan_selectors
+    from recruitment.models import Stage
+
+    RuleSet.objects.filter(domain="recruitment").delete()
+    plan = services.plan_open(actor=world.zuzhibu, organization=world.root, year=2026)
+    _pipeline(world.branch_a, "乙", stage=Stage.CANDIDATE, activist_on=datetime.date(2025, 1, 1),
+              candidate_on=datetime.date(2026, 2, 1))
+    _pipeline(world.branch_a, "丙", stage=Stage.ACTIVIST, activist_on=datetime.date(2025, 6, 1))
+    rows = {r.target.organization.short_name: r for r in
+            plan_selectors.plan_vs_actual(plan=plan, on=datetime.date(2026, 11, 21))}
+    assert rows["第一党支部"].forecast == 1
