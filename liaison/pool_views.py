@@ -13,8 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,14 +37,6 @@ FLAGS = (
     ("democratic", gettext_lazy("民主党派")),
     ("abroad", gettext_lazy("留学归国")),
 )
-
-
-def _options(choices: list[tuple[int, str]], selected: str) -> str:
-    """<option>s of a possibly long organization select, built here rather than in the template loop."""
-    return mark_safe("".join(  # every value is escaped
-        f'<option value="{pk}"{" selected" if str(pk) == selected else ""}>{escape(name)}</option>'
-        for pk, name in choices
-    ))
 
 
 def _stage_label(stage: str | None) -> str:
@@ -80,8 +70,7 @@ def pool(request: HttpRequest) -> HttpResponse:
     return render(request, "liaison/pool/list.html", {
         "nav_active": "liaison", "page": page, "rows": rows, "params": params,
         "flags": [(key, label, bool(params.get(key))) for key, label in FLAGS],
-        "unit_options": _options(org_choices(user=user, capability=CAP, max_options=MAX_UNIT_OPTIONS,
-                                             keep=params.get("unit")), params.get("unit", "")),
+        "units": org_choices(user=user, capability=CAP, max_options=MAX_UNIT_OPTIONS, keep=params.get("unit")),
         "query": querystring,
         "filtered": any(params.get(key) for key in filter_keys),
     })
@@ -133,7 +122,7 @@ def profile_new(request: HttpRequest) -> HttpResponse:
             candidates.insert(0, chosen)
     return render(request, "liaison/pool/profile_new.html", {
         "nav_active": "liaison", "form": form, "errors": errors, "unit": unit, "q": q,
-        "unit_options": _options(choices, str(unit.pk)), "candidates": candidates, "selected": selected,
+        "units": choices, "candidates": candidates, "selected": selected,
     })
 
 

@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -93,8 +92,6 @@ def _common(request: HttpRequest, unit: Organization) -> dict[str, Any]:
         "nav_active": "liaison",
         "unit": unit,
         "units": units,
-        "unit_options": format_html_join("", '<option value="{}"{}>{}</option>', (
-            (pk, mark_safe(" selected") if pk == unit.pk else "", label) for pk, label in units)),  # noqa: S308
     }
 
 

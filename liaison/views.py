@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from branches import permissions
 from branches.permissions import Capability
+from members.selectors import org_choices
 
 from . import rules as rulesmod
 from . import selectors, services
 from .forms import FollowUpCloseForm, MeasuresForm, PairEndForm, PairFilterForm, TalkForm, errors_of
 from .models import FollowUpStatus, LiaisonPair, PairKind
+from .pool_views import MAX_UNIT_OPTIONS
 
 CAP = Capability.REVIEW_LIAISONS
 PAGE_SIZE = 50
@@ -89,7 +91,8 @@ def pairs(request: HttpRequest) -> HttpResponse:
     can_export = exporter is not None and permissions.has_capability_anywhere(user, exporter.capability)
     return render(request, "liaison/pairs.html", _ctx(
         form=form, params=params, page=page, rows=rows, query=query.urlencode(),
-        units=list(selectors.pool_units(user=user)[:300]), kinds=PairKind.choices, can_export=can_export,
+        units=org_choices(user=user, capability=Capability.REVIEW_LIAISONS, max_options=MAX_UNIT_OPTIONS,
+                          keep=params.get("unit")), kinds=PairKind.choices, can_export=can_export,
         filtered=bool(params), status=params.get("status") or "open",
     ))
 

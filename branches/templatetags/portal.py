@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
@@ -28,3 +28,13 @@ def sort_link(context, key: str, label: str) -> str:
     href = f"?{filters}&sort={target}" if filters else f"?sort={target}"
     return format_html('<a class="text-reset text-decoration-none text-nowrap" href="{}">{}{}</a>', href, label,
                        mark_safe(icon))  # noqa: S308 - a fixed icon
+
+
+@register.simple_tag
+def org_options(choices: list[tuple[int, str]], selected: object = "") -> str:
+    """The <option>s of an organization select from (pk, label) choices (members.selectors.org_choices), built in
+    Python: an academy's select has hundreds of them."""
+    chosen = str(selected or "")
+    return mark_safe("".join(  # noqa: S308 - every label is escaped
+        f'<option value="{int(pk)}"{" selected" if str(pk) == chosen else ""}>{escape(label)}</option>'
+        for pk, label in choices))
