@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("recruitment.api_urls")),
     path("", include("recruitment.plan_api_urls")),
     path("", include("liaison.api_urls")),
+    path("", include("imports.api_urls")),
+    path("", include("reports.periodic.api_urls")),
 ]
 
 urlpatterns = [
@@ -44,6 +46,8 @@ urlpatterns = [
     path("recruitment/", include("recruitment.urls")),
     path("liaison/", include("liaison.urls")),
     path("jobs/", include("reports.urls")),
+    path("reports/", include("reports.periodic.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -119,6 +119,12 @@ def _duplicate_id_message(actor: Any, person: Person) -> str | None:
     )
     if other is None:
         return None
+    return duplicate_id_message_for(actor, other)
+
+
+def duplicate_id_message_for(actor: Any, other: Person) -> str:
+    """The message for an ID number already registered on `other` (its organization loaded): details only when
+    the actor may see that person. The bulk import finds `other` in its preloaded rows and asks here."""
     if permissions.has_capability(actor, other.organization, Capability.VIEW_PEOPLE):
         return _("该公民身份号码已登记在“%(org)s”的%(name)s名下，请勿重复录入。") % {
             "org": other.organization, "name": other.name,
@@ -155,6 +161,10 @@ def _assign_membership(membership: PartyMembership, data: dict) -> None:
         membership.mobile_destination = ""
 
 
+class _Lookup:
+    """Marker: _validate looks the ID number up itself."""
+
+
 def _validate(
     actor: Any,
     person: Person,
@@ -162,8 +172,16 @@ def _validate(
     *,
     status_given: bool,
     membership_prefix: str,
+    duplicate: str | None | type[_Lookup] = None,
+    preloaded: bool = False,
 ) -> None:
-    """Validate person and membership together so the user sees every problem at once."""
+    """Validate person and membership together so the user sees every problem at once.
+
+    The bulk import calls this too, row by row, with what it preloaded: `duplicate` is its verdict on the ID
+    number (the message or None) instead of a query, and `preloaded=True` skips the foreign keys' existence
+    queries (it resolved organization, person and party group from loaded rows). The rules are the same."""
+    if duplicate is None and not preloaded:
+        duplicate = _Lookup
     errors: dict[str, list[str]] = {}
     if membership is not None and membership.category:
         expected = political_status_for(membership.category)
@@ -178,16 +196,18 @@ def _validate(
             _("政治面貌为中共党员或中共预备党员的，须填写党籍信息（党员类别、入党日期等）。")
         )
     try:
-        person.full_clean(validate_unique=False)
+        person.full_clean(exclude=["organization", "user"] if preloaded else None, validate_unique=False)
     except ValidationError as exc:
         _merge(errors, exc)
-    duplicate = _duplicate_id_message(actor, person)
+    if duplicate is _Lookup:
+        duplicate = _duplicate_id_message(actor, person)
     if duplicate and "id_number" not in errors:
         errors["id_number"] = [duplicate]
     if membership is not None:
+        exclude = ["person", "party_group"] if preloaded else (["person"] if person.pk is None else None)
         try:
             # clean() states the same rules as the CHECK constraints, with a message on the right field.
-            membership.full_clean(exclude=["person"] if person.pk is None else None, validate_constraints=False)
+            membership.full_clean(exclude=exclude, validate_constraints=False)
         except ValidationError as exc:
             _merge(errors, exc, membership_prefix)
     if errors:

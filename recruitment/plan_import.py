@@ -6,27 +6,21 @@ is one Chinese message naming the row, so the whole file can be corrected at onc
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
 from branches import permissions
+from imports import files
 
 from . import plan_services
 from .models import PLAN_NUMBERS, PlanStatus, PlanTarget, RecruitmentPlan
 
-HEADER_SEARCH_ROWS = 10
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an encrypted workbook or an old .xls
-ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-
-
-def max_bytes() -> int:
-    return settings.PORTAL_IMPORT_MAX_BYTES
+HEADER_SEARCH_ROWS = files.HEADER_SEARCH_ROWS
+max_bytes = files.max_bytes
+_cell_text = files.cell_text
 
 
 def _labels() -> dict[str, str]:
@@ -34,47 +28,9 @@ def _labels() -> dict[str, str]:
     return {str(plan_services.NUMBER_LABELS[name]): name for name in PLAN_NUMBERS} | {gettext("党组织"): "organization"}
 
 
-def _read_bytes(file: Any) -> bytes:
-    """The upload's content, refused above the size limit before it is read whole."""
-    limit = max_bytes()
-    size = getattr(file, "size", None)
-    if isinstance(size, int) and size > limit:
-        raise ValidationError(_too_large(size, limit))
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(_too_large(len(data), limit))
-    return data
-
-
-def _too_large(size: int, limit: int) -> str:
-    return gettext("文件过大（%(size).1f MB），导入文件不能超过 %(limit).1f MB。") % {
-        "size": size / 1024 / 1024, "limit": limit / 1024 / 1024}
-
-
 def _open_workbook(data: bytes) -> Any:
-    from openpyxl import load_workbook
-
-    if data.startswith(OLE_MAGIC):
-        if ENCRYPTION_STREAM in data:
-            raise ValidationError(gettext("文件设有打开密码，无法读取。请在 Excel 中取消密码后重新导入。"))
-        raise ValidationError(gettext("这是旧版 Excel（.xls）文件，请另存为 .xlsx 后重新导入。"))
-    if not data.startswith(b"PK"):
-        raise ValidationError(gettext("文件不是 Excel 工作簿（.xlsx），请上传导出的计划表。"))
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-        raise ValidationError(gettext("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。")) from exc
-    except Exception as exc:  # openpyxl raises its own and lxml's errors for damaged parts
-        raise ValidationError(gettext("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。")) from exc
-
-
-def _cell_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return files.open_workbook(
+        data, not_workbook_message=gettext("文件不是 Excel 工作簿（.xlsx），请上传导出的计划表。"))
 
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
@@ -121,18 +77,15 @@ def plan_import(*, actor: Any, plan: RecruitmentPlan, file: IO[bytes] | bytes | 
     "unchanged": targets read but equal}. ValidationError with one message per problem; nothing is saved
     unless every row is accepted. After approval a `reason` is required (as for target_set)."""
     permissions.check(actor, plan.organization, plan_services.CAP)
-    data = _read_bytes(file)
+    data = files.read_upload(file)
     workbook = _open_workbook(data)
     try:
-        sheet_name = gettext("计划")
-        if sheet_name not in workbook.sheetnames:
-            raise ValidationError(gettext("工作簿中没有名为“%(name)s”的工作表。现有工作表：%(names)s。")
-                                  % {"name": sheet_name, "names": gettext("、").join(workbook.sheetnames) or "—"})
-        rows = [tuple(row) for row in workbook[sheet_name].iter_rows(values_only=True)]
+        sheet = files.find_sheet(workbook, gettext("计划"))
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
     except ValidationError:
         raise
     except Exception as exc:
-        raise ValidationError(gettext("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。")) from exc
+        raise ValidationError(files.corrupt_message()) from exc
     finally:
         workbook.close()
     header_index, columns = _find_header(rows)

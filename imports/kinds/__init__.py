@@ -1,0 +1,1 @@
+"""The kinds of bulk import; each module registers its spec (imports.spec.register)."""
