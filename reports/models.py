@@ -86,3 +86,58 @@ class Job(TimeStampedModel):
     @property
     def is_downloadable(self) -> bool:
         return self.status == JobStatus.SUCCEEDED and bool(self.result)
+
+
+class ReportKind(models.TextChoices):
+    COMPLIANCE_MONTHLY = "compliance_monthly", _("三会一课月度落实情况")
+    PLAN_QUARTERLY = "plan_quarterly", _("发展党员计划季度进展")
+    LIAISON_YEARLY = "liaison_yearly", _("党外人才与联系服务年度报告")
+    STUDY_SEMESTER = "study_semester", _("高知群体发展党员工作学期专题")
+    RECRUITMENT_YEARLY = "recruitment_yearly", _("年度发展党员工作报告")
+
+
+def periodic_report_path(report: PeriodicReport, filename: str) -> str:
+    return f"periodic/{report.kind}/{report.period_start:%Y}/{report.organization_id}/{filename}"
+
+
+class PeriodicReport(TimeStampedModel):
+    """A report of one kind for one organization's subtree and one finished period (reports.periodic).
+
+    One row per (kind, organization, period start): a rerun resets the row and replaces its files."""
+
+    kind = models.CharField(_("报表类型"), max_length=40, choices=ReportKind.choices)
+    organization = models.ForeignKey("branches.Organization", on_delete=models.PROTECT,
+                                     related_name="periodic_reports", verbose_name=_("党组织"))
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    period_label = models.CharField(_("期间"), max_length=40)
+    status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    error = models.TextField(_("失败原因"), blank=True)
+    summary = models.TextField(_("摘要"), blank=True)
+    figures = models.JSONField(_("主要数据"), default=dict, blank=True)
+    pdf = models.FileField(_("PDF 文件"), upload_to=periodic_report_path, storage=job_result_storage, blank=True,
+                           max_length=255)
+    xlsx = models.FileField(_("XLSX 文件"), upload_to=periodic_report_path, storage=job_result_storage, blank=True,
+                            max_length=255)
+    generated_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("发起人"))
+    language = models.CharField(_("语言"), max_length=10, default="zh-hans")
+
+    class Meta:
+        verbose_name = _("定期报表")
+        verbose_name_plural = _("定期报表")
+        ordering = ["-period_start", "kind", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "organization", "period_start"], name="periodic_report_unique",
+                                    violation_error_message=_("该党组织本期的报表已经存在。")),
+        ]
+        indexes = [models.Index(fields=["kind", "-period_start"], name="periodic_report_kind_period")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_label}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == JobStatus.SUCCEEDED and bool(self.pdf)

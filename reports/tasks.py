@@ -32,3 +32,29 @@ def purge_expired_jobs_task() -> int:
     from .services import jobs_purge_expired
 
     return jobs_purge_expired()
+
+
+PERIODIC_MAX_RETRIES = 3
+
+
+@shared_task
+def periodic_reports_schedule_task() -> int:
+    """Beat, daily: the reports of the periods that ended (reports.periodic.services.reports_schedule)."""
+    from .periodic.services import reports_schedule
+
+    return len(reports_schedule())
+
+
+@shared_task(bind=True, max_retries=PERIODIC_MAX_RETRIES, acks_late=True)
+def periodic_report_generate_task(self, report_id: int) -> None:
+    """Generate a periodic report; any failure is retried with growing pauses (30 s, 60 s, 120 s), after the
+    last the report is failed with a reason."""
+    from .periodic.services import report_fail, report_generate
+
+    try:
+        report_generate(report_id=report_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            report_fail(report_id=report_id, exc=exc)
+            return
+        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries)

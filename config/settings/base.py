@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "liaison",
     "ratings",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "branches.models.meetings.MeetingStatus",
         "RoleKindEnum": "branches.models.tree.RoleKind",
         "PipelineStatusEnum": "recruitment.models.PipelineStatus",
+        "ImportKindEnum": "imports.models.ImportKind",
+        "ReportKindEnum": "reports.models.ReportKind",
     },
 }
 
@@ -219,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     "recruitment-reminders": {"task": "recruitment.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=20)},
     # Liaison coverage summaries for the new day ("talk overdue" moves with the date), 00:30.
     "liaison-summaries": {"task": "liaison.tasks.refresh_liaison_summaries_task", "schedule": crontab(hour=0, minute=30)},
+    # Periodic reports (reports.periodic) of the periods that ended, 02:00 Asia/Shanghai.
+    "periodic-reports": {"task": "reports.tasks.periodic_reports_schedule_task", "schedule": crontab(hour=2, minute=0)},
 }
 # E-mail each secretary a digest of the day's new reminders (the portal's notification list shows them anyway).
 PORTAL_REMINDER_EMAIL_DIGEST = env.bool("PORTAL_REMINDER_EMAIL_DIGEST", default=True)
@@ -279,4 +284,11 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
     },
+}
+
+# Periodic reports (reports.periodic.periods): the semesters of 每学期专题研究 as (first month, last month), and which
+# organizations get reports: the root committees and the committees `committee_depth` levels below them.
+PORTAL_PERIODIC_REPORTS = {
+    "semesters": [(1, 6), (7, 12)],
+    "committee_depth": 1,
 }
