@@ -42,7 +42,10 @@ def grouped_bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Seq
     """Vertical bars: for each category one bar per series, with a legend (e.g. plan vs admitted, talks per
     quarter)."""
     categories = list(categories)
-    top, bottom, left = (40 if title else 24), 36, 30
+    slot = (width - 40) / max(len(categories), 1)
+    slanted = slot < 56  # too narrow for a horizontal label: slant them and make room below
+    top, bottom, left = (40 if title else 24), (76 if slanted else 36), (64 if slanted else 30)
+    height = height + (40 if slanted else 0)
     plot_h = height - top - bottom
     peak = max([v for _, values in series for v in values] + [1])
     slot = (width - left - 10) / max(len(categories), 1)
@@ -68,7 +71,12 @@ def grouped_bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Seq
                          f'fill="{PALETTE[s % len(PALETTE)]}"/>')
             parts.append(f'<text x="{x + (bar - 1) / 2:.1f}" y="{base - h - 2:.1f}" text-anchor="middle" '
                          f'font-size="8">{escape(_num(value))}</text>')
-        parts.append(f'<text x="{x0 + slot / 2 - 4:.1f}" y="{base + 14}" text-anchor="middle">'
-                     f'{escape(str(category)[:10])}</text>')
+        if slanted:
+            cx = x0 + slot / 2 - 4
+            parts.append(f'<text x="{cx:.1f}" y="{base + 12}" text-anchor="end" '
+                         f'transform="rotate(-40 {cx:.1f} {base + 12})">{escape(str(category)[:10])}</text>')
+        else:
+            parts.append(f'<text x="{x0 + slot / 2 - 4:.1f}" y="{base + 14}" text-anchor="middle">'
+                         f'{escape(str(category)[:10])}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

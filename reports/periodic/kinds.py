@@ -41,6 +41,10 @@ class Result:
     columns: list[str]
     rows: list[list[Any]]
     charts: list[SafeString] = field(default_factory=list)
+    # The same table summed per unit (one level below the report's organization), for kinds with a row per
+    # branch: the PDF prints it instead of the rows when they are too many to lay out (PDF_DETAIL_ROWS).
+    unit_columns: list[str] = field(default_factory=list)
+    unit_rows: list[list[Any]] = field(default_factory=list)
 
 
 def _pct(done: float, total: float) -> float:
@@ -49,6 +53,17 @@ def _pct(done: float, total: float) -> float:
 
 def _pct_or_none(done: float, total: float) -> float | None:
     return round(100.0 * done / total, 1) if total else None
+
+
+CHART_ITEMS = 20
+"""At most this many units in a chart: beyond it the bars are too thin to read, so a chart over more units shows
+the ones a reader looks for first (the lowest rates, the most activity) and says so in its title."""
+
+
+def _chart_units(units: list[dict[str, Any]], key: str, *, lowest: bool) -> tuple[list[dict[str, Any]], bool]:
+    if len(units) <= CHART_ITEMS:
+        return units, False
+    return sorted(units, key=lambda u: (u[key] if lowest else -u[key]))[:CHART_ITEMS], True
 
 
 class Units:
@@ -138,7 +153,8 @@ class ComplianceMonthly(ReportType):
         units = Units(org, period)
         rows: list[list[Any]] = []
         totals = {"required": 0, "done": 0, "complete": 0, "with_overdue": 0, "ytd_required": 0, "ytd_done": 0}
-        per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        # Per unit: month done, month required, branches, with overdue, year-to-date done, year-to-date required.
+        per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
         for info in infos:
             result = compliance.compute(info, book, counts, year=year, on=period.end)
             month = result.month
@@ -161,26 +177,38 @@ class ComplianceMonthly(ReportType):
             totals["ytd_required"] += ytd_required
             totals["ytd_done"] += ytd_done
             unit = units.key(info.org.path)
-            per_unit[unit][0] += month.done
-            per_unit[unit][1] += month.required
+            slot = per_unit[unit]
+            slot[0] += month.done
+            slot[1] += month.required
+            slot[2] += 1
+            slot[3] += bool(overdue)
+            slot[4] += ytd_done
+            slot[5] += ytd_required
             rows.append([units.name(unit), info.org.short_name or info.org.name, month.done, month.required,
                          _pct(month.done, month.required), ytd_done, ytd_required, _pct(ytd_done, ytd_required),
                          gettext("、").join(overdue)])
-        unit_rates = [{"name": units.name(k), "rate": _pct(*per_unit[k]), "done": per_unit[k][0],
-                       "required": per_unit[k][1]} for k in units.ordered(per_unit) if k in per_unit]
+        ordered = [k for k in units.ordered(per_unit) if k in per_unit]
+        unit_rates = [{"name": units.name(k), "rate": _pct(*per_unit[k][:2]), "done": per_unit[k][0],
+                       "required": per_unit[k][1]} for k in ordered]
+        unit_rows = [[units.name(k), per_unit[k][2], per_unit[k][0], per_unit[k][1], _pct(*per_unit[k][:2]),
+                      per_unit[k][4], per_unit[k][5], _pct(per_unit[k][4], per_unit[k][5]), per_unit[k][3]]
+                     for k in ordered]
         figures = {"branches": len(infos), **totals, "rate": _pct(totals["done"], totals["required"]),
                    "ytd_rate": _pct(totals["ytd_done"], totals["ytd_required"]), "units": unit_rates}
         columns = [gettext("所属单位"), gettext("党支部"), gettext("本月已完成"), gettext("本月应完成"),
                    gettext("本月落实率（%）"), gettext("年初至今已完成"), gettext("年初至今应完成"),
                    gettext("年初至今落实率（%）"), gettext("本期逾期事项")]
-        return Result(figures, columns, rows)
+        unit_columns = [gettext("单位"), gettext("党支部数"), *columns[2:8], gettext("有逾期事项的党支部")]
+        return Result(figures, columns, rows, unit_columns=unit_columns, unit_rows=unit_rows)
 
     def charts(self, figures: dict[str, Any]) -> list[SafeString]:
         units = figures.get("units") or []
         if not units:
             return []
-        return [bar_chart([(u["name"], u["rate"]) for u in units], title=gettext("各单位本月三会一课落实率"),
-                          unit="%", max_value=100)]
+        shown, cut = _chart_units(units, "rate", lowest=True)
+        title = (gettext("本月三会一课落实率最低的%(n)d个单位") % {"n": len(shown)} if cut
+                 else gettext("各单位本月三会一课落实率"))
+        return [bar_chart([(u["name"], u["rate"]) for u in shown], title=title, unit="%", max_value=100)]
 
     def summary(self, figures: dict[str, Any], org: Organization, period: ReportPeriod) -> str:
         parts = [gettext("%(period)s，%(org)s所属%(n)d个党支部本月应完成三会一课事项%(req)d项，已完成%(done)d项，"
@@ -296,6 +324,17 @@ class PlanQuarterly(ReportType):
         if plan is None:  # no plan: still the year's admissions, so the report says what happened
             actual["admitted"] = sum(r["admitted"] for r in counts)
             actual["activists"] = sum(r["activists"] for r in counts)
+        units = Units(org, period)
+        summed = (1, 2, 4, 5, 6, 7, 8)  # the number columns of a row (3 is the percentage)
+        per_unit: dict[str, list[int]] = defaultdict(lambda: [0] * len(summed))
+        for target, row in zip(targets, rows, strict=True):
+            slot = per_unit[units.key(target.organization.path)]
+            for i, column in enumerate(summed):
+                slot[i] += row[column]
+        unit_rows = []
+        for key in (k for k in units.ordered(per_unit) if k in per_unit):
+            v = per_unit[key]
+            unit_rows.append([units.name(key), v[0], v[1], _pct_or_none(v[1], v[0]), *v[2:]])
         quarter = (period.start.month - 1) // 3 + 1
         figures = {
             "has_plan": plan is not None, "planned": planned["total"], "admitted": actual["admitted"],
@@ -309,7 +348,7 @@ class PlanQuarterly(ReportType):
         columns = [gettext("党组织"), gettext("计划发展"), gettext("已发展"), gettext("完成进度（%）"),
                    gettext("计划发展高知群体"), gettext("已发展高知群体"), gettext("计划培养积极分子"),
                    gettext("已确定积极分子"), gettext("已确定发展对象")]
-        return Result(figures, columns, rows)
+        return Result(figures, columns, rows, unit_columns=[gettext("单位"), *columns[1:]], unit_rows=unit_rows)
 
     def charts(self, figures: dict[str, Any]) -> list[SafeString]:
         cats = [{"name": gettext("总数"), "planned": figures["planned"], "admitted": figures["admitted"]},
@@ -412,8 +451,11 @@ class LiaisonYearly(ReportType):
                                     [(gettext("谈心谈话次数"), figures.get("talks_by_quarter", [0] * 4))],
                                     title=gettext("各季度谈心谈话"))]
         if figures.get("units"):
-            charts.append(bar_chart([(u["name"], u["coverage"]) for u in figures["units"]],
-                                    title=gettext("各单位高知群体联系覆盖率"), unit="%", max_value=100))
+            shown, cut = _chart_units(figures["units"], "coverage", lowest=True)
+            title = (gettext("高知群体联系覆盖率最低的%(n)d个单位") % {"n": len(shown)} if cut
+                     else gettext("各单位高知群体联系覆盖率"))
+            charts.append(bar_chart([(u["name"], u["coverage"]) for u in shown], title=title, unit="%",
+                                    max_value=100))
         return charts
 
     def summary(self, figures: dict[str, Any], org: Organization, period: ReportPeriod) -> str:
@@ -491,11 +533,14 @@ class StudySemester(_RecruitmentByUnit):
         units = figures.get("units") or []
         if not units:
             return []
+        units, cut = _chart_units(units, "admitted", lowest=False)
+        title = (gettext("高知群体发展入党最多的%(n)d个单位") % {"n": len(units)} if cut
+                 else gettext("各单位高知群体发展党员情况"))
         return [grouped_bar_chart([u["name"] for u in units],
                                   [(gettext("确定积极分子"), [u["activists"] for u in units]),
                                    (gettext("确定发展对象"), [u["candidates"] for u in units]),
                                    (gettext("发展入党"), [u["admitted"] for u in units])],
-                                  title=gettext("各单位高知群体发展党员情况"))]
+                                  title=title)]
 
     def summary(self, figures: dict[str, Any], org: Organization, period: ReportPeriod) -> str:
         share = figures["hk_share"]
@@ -555,11 +600,14 @@ class RecruitmentYearly(_RecruitmentByUnit):
         units = figures.get("units") or []
         if not units:
             return []
+        units, cut = _chart_units(units, "planned", lowest=False)
+        title = (gettext("计划发展党员最多的%(n)d个单位：全年发展与计划") % {"n": len(units)} if cut
+                 else gettext("各单位全年发展党员与计划"))
         return [grouped_bar_chart([u["name"] for u in units],
                                   [(gettext("计划发展"), [u["planned"] for u in units]),
                                    (gettext("全年发展"), [u["admitted"] for u in units]),
                                    (gettext("高知群体发展"), [u["hk_admitted"] for u in units])],
-                                  title=gettext("各单位全年发展党员与计划"))]
+                                  title=title)]
 
     def summary(self, figures: dict[str, Any], org: Organization, period: ReportPeriod) -> str:
         name = org.short_name or org.name

@@ -162,10 +162,13 @@ def report_fail(*, report_id: int, exc: BaseException | None = None) -> None:
 
 
 def reports_schedule(*, today: datetime.date | None = None) -> list[int]:
-    """Create (or reset a failed) report of the last finished period of each kind for every organization that
-    gets reports, and enqueue them. Idempotent: reports already succeeded, pending or running are left alone,
-    so a second call the same day creates nothing. Returns the ids enqueued."""
+    """Create (or reset a failed or stale) report of the last finished period of each kind for every organization
+    that gets reports, and enqueue them. Idempotent: reports already succeeded, pending or running (recently) are
+    left alone, so a second call the same day creates nothing. Returns the ids enqueued."""
     today = today or timezone.localdate()
+    # A report still pending or running long after any task could have finished lost its message (a broker
+    # restart, a worker killed): it is queued again.
+    stale_before = timezone.now() - datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 300)
     enqueued: list[int] = []
     with transaction.atomic():
         for report_type in REPORT_KINDS.values():
@@ -176,7 +179,8 @@ def reports_schedule(*, today: datetime.date | None = None) -> list[int]:
                 kind=report_type.kind, period_start=period.start, organization__in=orgs)}
             for org in orgs:
                 report = existing.get(org.pk)
-                if report is not None and report.status != JobStatus.FAILED:
+                if report is not None and report.status != JobStatus.FAILED and not (
+                        report.status != JobStatus.SUCCEEDED and report.updated_at < stale_before):
                     continue
                 if report is None:
                     report = PeriodicReport(kind=report_type.kind, organization=org, period_start=period.start,

@@ -132,6 +132,20 @@ def test_schedule_retries_failed_reports_and_skips_succeeded(world):
     assert set(PeriodicReport.objects.filter(pk__in=ids).values_list("kind", flat=True)) == {"liaison_yearly"}
 
 
+def test_schedule_queues_again_a_report_whose_message_was_lost(world):
+    import datetime
+
+    from django.utils import timezone
+
+    services.reports_schedule(today=D(2026, 11, 21))
+    assert services.reports_schedule(today=D(2026, 11, 21)) == []  # pending, recently: still on its way
+    PeriodicReport.objects.filter(kind="plan_quarterly").update(
+        updated_at=timezone.now() - datetime.timedelta(hours=3))
+    ids = services.reports_schedule(today=D(2026, 11, 21))
+    assert set(PeriodicReport.objects.filter(pk__in=ids).values_list("kind", flat=True)) == {"plan_quarterly"}
+    assert len(ids) == 3
+
+
 def test_generation_is_retried_then_failed_with_a_reason(world, caplog):
     report = _request(world)
     boom = mock.patch.object(REPORT_KINDS["compliance_monthly"], "compute", side_effect=RuntimeError("boom"))
@@ -176,3 +190,33 @@ def test_every_kind_generates(world, kind, org, start):
     assert report.status == JobStatus.SUCCEEDED, report.error
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report.pdf.read())).pages)
     assert str(REPORT_KINDS[kind].label) in text
+
+
+def test_a_long_table_is_printed_per_unit_in_the_pdf_and_whole_in_the_xlsx(
+        world, django_capture_on_commit_callbacks, monkeypatch):
+    from reports.periodic import render
+
+    october_meetings(world)
+    monkeypatch.setattr(render, "PDF_DETAIL_ROWS", 2)  # the persona world has 3 branches
+    with django_capture_on_commit_callbacks(execute=True):
+        report = _request(world)
+    report.refresh_from_db()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf.read())).pages)
+    assert "本报表明细共 3 行，下表按下一级单位汇总" in text
+    assert "甲所党委" in text and "乙所党委" in text
+    assert "第一党支部" not in text  # the branches are summed into their institutes
+    sheet = load_workbook(io.BytesIO(report.xlsx.read())).active
+    assert sheet.max_row == 2 + 3  # the XLSX keeps every branch
+    assert {sheet.cell(row=r, column=2).value for r in range(3, 6)} >= {"第一党支部", "第二党支部"}
+
+
+def test_a_chart_over_many_units_shows_the_lowest_and_says_so():
+    from reports.periodic.kinds import CHART_ITEMS, ComplianceMonthly
+
+    units = [{"name": f"单位{i}", "rate": float(i), "done": i, "required": 100} for i in range(60)]
+    (svg,) = ComplianceMonthly().charts({"units": units})
+    assert f"本月三会一课落实率最低的{CHART_ITEMS}个单位" in svg
+    assert "单位0<" in svg and f"单位{CHART_ITEMS - 1}<" in svg
+    assert f"单位{CHART_ITEMS}<" not in svg
+    (few,) = ComplianceMonthly().charts({"units": units[:5]})
+    assert "各单位本月三会一课落实率" in few
