@@ -37,7 +37,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/periodic/list.html", {
         "page": page, "kinds": kinds, "organizations": selectors.filter_organizations(user=request.user),
         "params": request.GET, "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-        "can_generate": permissions.has_capability_anywhere(request.user, Capability.EXPORT),
+        "can_generate": permissions.has_capability_anywhere(request.user, Capability.EXPORT), "nav_active": "reports",
     })
 
 
@@ -47,7 +47,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report_type = get_kind(report.kind)
     return render(request, "reports/periodic/detail.html", {
         "report": report, "key_figures": report_type.key_figures(report.figures or {}),
-        "can_generate": selectors.can_generate(request.user, report),
+        "can_generate": selectors.can_generate(request.user, report), "nav_active": "reports",
     })
 
 
@@ -98,7 +98,7 @@ def report_generate(request: HttpRequest) -> HttpResponse:
         "kinds": [k for k in REPORT_KINDS.values()
                   if permissions.has_capability_anywhere(request.user, k.capability)],
         "organizations": organizations, "periods": selectors.period_choices(today=timezone.localdate()),
-        "data": data, "errors": errors, "non_field_errors": errors.get("__all__", []),
+        "data": data, "errors": errors, "non_field_errors": errors.get("__all__", []), "nav_active": "reports",
     }, status=400 if errors else 200)
 
 
