@@ -6,6 +6,7 @@ CELERY_BROKER_URL=redis://… (see `make test-pg`); skipped otherwise.
 """
 
 import datetime
+import importlib
 import io
 import threading
 import time
@@ -15,6 +16,7 @@ import openpyxl
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun, task_prerun
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
@@ -23,8 +25,11 @@ from branches.models import Role
 from branches.services import role_end
 from config.celery import app
 from reports.exporters.people import PeopleExporter
-from reports.models import Job, JobStatus
+from reports.models import Job, JobStatus, PeriodicReport
+from reports.periodic import periods
+from reports.periodic.kinds import REPORT_KINDS
 from reports.services import job_start
+from tests.compliance.helpers import at, meeting
 
 pytestmark = [
     pytest.mark.live_celery,
@@ -123,3 +128,37 @@ def test_job_that_crashes_ends_failed_with_a_readable_message(live_worker, world
     assert "disk on fire" not in job.error, "internal details stay in the log"
     assert "内部错误" in job.error
     assert job.finished_at is not None
+
+
+def test_beat_entry_sent_to_the_worker_creates_and_generates_the_reports(live_worker, world):
+    # The meetings rule set is a data migration, flushed between transactional tests: load it again.
+    importlib.import_module("branches.migrations.0004_meeting_rule_sets").create(django_apps, None)
+    month = periods.last_finished(periods.MONTH, timezone.localdate())
+    meeting(world.branch_a, "theme_day", at(month.start.year, month.start.month, 15))
+    name = settings.CELERY_BEAT_SCHEDULE["periodic-reports"]["task"]
+
+    app.send_task(name)  # what beat does at 02:00
+
+    expected = len(REPORT_KINDS) * 3  # the academy and the two institute committees
+    deadline = time.monotonic() + 120
+    while True:
+        statuses = list(PeriodicReport.objects.values_list("status", flat=True))
+        if len(statuses) == expected and set(statuses) == {JobStatus.SUCCEEDED}:
+            break
+        if JobStatus.FAILED in statuses or time.monotonic() > deadline:
+            errors = list(PeriodicReport.objects.exclude(status=JobStatus.SUCCEEDED).values_list("kind", "error"))
+            pytest.fail(f"{len(statuses)} of {expected} reports, not all succeeded: {errors}")
+        time.sleep(0.2)
+
+    names = [task for task, _ in live_worker]
+    assert names[0] == name
+    assert names.count("reports.tasks.periodic_report_generate_task") == expected
+    assert all(thread is not threading.main_thread() for _, thread in live_worker)
+    report = PeriodicReport.objects.get(kind="compliance_monthly", organization=world.institute)
+    assert report.period_start == month.start
+    assert report.requested_by is None
+    assert f"{month.label}，甲所党委所属2个党支部" in report.summary
+    with report.pdf.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    with report.xlsx.open("rb") as handle:
+        assert handle.read(4) == b"PK\x03\x04"

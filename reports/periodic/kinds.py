@@ -220,7 +220,8 @@ class ComplianceMonthly(ReportType):
         units = [u for u in figures.get("units", []) if u["required"]]
         if len(units) > 1:
             low = min(units, key=lambda u: u["rate"])
-            parts.append(gettext("落实率最低的单位是%(name)s（%(rate)s%%）。") % low)
+            if low["rate"] < max(u["rate"] for u in units):
+                parts.append(gettext("落实率最低的单位是%(name)s（%(rate)s%%）。") % low)
         return "".join(parts)
 
 

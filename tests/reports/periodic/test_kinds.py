@@ -154,3 +154,16 @@ def test_every_kind_is_registered_with_its_rule():
     assert {k: t.rule for k, t in REPORT_KINDS.items()} == {
         "compliance_monthly": "month", "plan_quarterly": "quarter", "liaison_yearly": "year",
         "study_semester": "semester", "recruitment_yearly": "year"}
+
+
+def test_compliance_summary_names_the_lowest_unit_only_when_units_differ(world):
+    from reports.periodic.kinds import ComplianceMonthly
+    from reports.periodic.periods import MONTH, period_starting
+
+    period = period_starting(MONTH, D(2026, 10, 1))
+    figures = {"branches": 2, "required": 4, "done": 3, "rate": 75.0, "complete": 1, "with_overdue": 1,
+               "ytd_rate": 75.0, "units": [{"name": "甲所党委", "rate": 50.0, "done": 1, "required": 2},
+                                          {"name": "乙所党委", "rate": 100.0, "done": 2, "required": 2}]}
+    assert "落实率最低的单位是甲所党委（50.0%）" in ComplianceMonthly().summary(figures, world.root, period)
+    figures["units"][0].update(rate=100.0, done=2)
+    assert "落实率最低" not in ComplianceMonthly().summary(figures, world.root, period)
