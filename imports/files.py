@@ -103,24 +103,34 @@ def _label_key(text: str) -> str:
         "（", "(").replace("）", ")")
 
 
+def _wanted_labels(columns: Sequence[Any]) -> dict[str, Any]:
+    """Loose header text → column: the label in the language in use and the Chinese one (a Chinese template
+    uploaded by a user whose pages are in English is still the portal's template)."""
+    wanted: dict[str, Any] = {}
+    for column in columns:
+        source = column.source_label() if hasattr(column, "source_label") else str(column.label)
+        for label in (str(column.label), source):
+            wanted.setdefault(_label_key(label), column)
+    return wanted
+
+
 def read_table(worksheet: Any, columns: Sequence[Any]) -> tuple[int, list[tuple[int, dict[str, Any]]]]:
     """The header row (1-based) and the data rows below it as (sheet row number, column key → raw value).
 
     `columns` are objects with `key` and `label` (imports.spec.Column); every column must be present (an optional
-    column may be left empty, not removed). The header row is the first of the first rows holding at least half
+    column may be left empty, not removed), but for those marked `header_optional`. A header may be written in the
+    language in use or in Chinese. The header row is the first of the first rows holding at least half
     of the labels. Missing or renamed columns → one ValidationError
     listing the missing labels and the unknown ones found. Entirely empty rows are skipped."""
-    wanted = {_label_key(str(c.label)): c for c in columns}
+    wanted = _wanted_labels(columns)
+    needed = [c for c in columns if not getattr(c, "header_optional", False)]
     try:
         rows = worksheet.iter_rows(values_only=True)
         header_index = None
         header: tuple = ()
-        looked: list[tuple] = []
         for index, row in enumerate(rows):
-            looked.append(row)
-            texts = [_label_key(cell_text(v)) for v in row]
-            hits = sum(1 for t in texts if t in wanted)
-            if hits and hits * 2 >= len(wanted) or hits == len(wanted):
+            hits = len({wanted[key].key for key in (_label_key(cell_text(v)) for v in row) if key in wanted})
+            if hits and hits * 2 >= len(needed) or hits >= len(needed):
                 header_index, header = index, row
                 break
             if index + 1 >= HEADER_SEARCH_ROWS:
@@ -142,7 +152,7 @@ def read_table(worksheet: Any, columns: Sequence[Any]) -> tuple[int, list[tuple[
                 unknown.append(text)
             elif column.key not in positions:
                 positions[column.key] = col
-        missing = [str(c.label) for c in columns if c.key not in positions]
+        missing = [str(c.label) for c in needed if c.key not in positions]
         if missing:
             message = gettext("第%(row)d行的表头缺少列：%(labels)s。") % {
                 "row": header_index + 1, "labels": gettext("、").join(missing)}

@@ -22,10 +22,20 @@ def no_progress(done: int, total: int) -> None:
     return None
 
 
+def source_text(text: str | Promise) -> str:
+    """A translatable text in the source language (Chinese), not in the language in use."""
+    from django.utils import translation
+
+    with translation.override(None):
+        return str(text)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of the data sheet. `label` is the header text (Chinese, translated at use);
-    `help` and `allowed` describe the column on the template's 说明 sheet; `example` fills the example row."""
+    `help` and `allowed` describe the column on the template's 说明 sheet; `example` fills the example row.
+    `header_optional`: the column may be missing from the header row (a column added after templates were handed
+    out: older files stay importable)."""
 
     key: str
     label: str | Promise
@@ -33,6 +43,11 @@ class Column:
     help: str | Promise = ""
     allowed: tuple[str, ...] | Callable[[], Iterable[str]] = ()
     example: Any = ""
+    header_optional: bool = False
+
+    def source_label(self) -> str:
+        """The Chinese header text, whatever the language in use (templates are handed around)."""
+        return source_text(self.label)
 
     def allowed_values(self) -> list[str]:
         values = self.allowed() if callable(self.allowed) else self.allowed
@@ -57,7 +72,11 @@ class RowOutcome:
     target: Any = field(default=None, repr=False, compare=False)
 
     def add_error(self, message: str) -> None:
-        self.errors.append(str(message))
+        """One more error; a message the row already has is not repeated (a model field's own validators and its
+        declared ones may report the same problem twice)."""
+        message = str(message)
+        if message not in self.errors:
+            self.errors.append(message)
         self.status = RowStatus.ERROR
 
     def to_json(self) -> dict[str, Any]:
@@ -86,7 +105,9 @@ class ImportSpec:
     resource_class: ClassVar[type | None] = None  # an import_export Resource: cell parsing and the template
 
     def sheet_names(self) -> list[str]:
-        return [str(self.sheet_name), *self.sheet_aliases]
+        """The data sheet's name in the language in use, in Chinese, and the aliases."""
+        names = [str(self.sheet_name), source_text(self.sheet_name), *self.sheet_aliases]
+        return list(dict.fromkeys(names))
 
     def column_map(self) -> dict[str, Column]:
         return {c.key: c for c in self.columns}

@@ -1,6 +1,6 @@
-"""What the people and membership imports share: django-import-export widgets that read Chinese cells (choice
-labels, 是/否, dates as Excel writes them, numbers typed into text columns), the organization index of the actor's
-scope, error messages keyed by column, and the bulk audit entries."""
+"""What the import kinds share: django-import-export widgets that read Chinese cells (choice labels, 是/否, dates
+as Excel writes them, numbers typed into text columns), the organization index of the actor's scope, error
+messages keyed by column, and the bulk audit entries."""
 
 from __future__ import annotations
 
@@ -20,23 +20,27 @@ from branches.models import Organization
 from branches.selectors import tree_cached
 
 from ..files import cell_text
-from ..spec import Column, RowOutcome
+from ..spec import Column, RowOutcome, source_text
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 CHUNK = 500  # ids per IN (…) query: under SQLite's variable limit
 
 
-class TextWidget(widgets.CharWidget):
-    """Text; a number Excel stored for a text column (an ID number, a phone) comes back without ".0"."""
+def text(value: Any) -> str:
+    """A cell as text; a number Excel stored for a text column (an ID number, a phone) comes back without ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return cell_text(value)
 
+
+class TextWidget(widgets.CharWidget):
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return cell_text(value)
+        return text(value)
 
 
 class ChoiceLabelWidget(widgets.Widget):
-    """A choice given by its Chinese label (the code is accepted too); blank → `blank`."""
+    """A choice given by its label in the language in use or in Chinese (the code is accepted too);
+    blank → `blank`."""
 
     def __init__(self, choices: Callable[[], Iterable[tuple[str, Any]]] | Iterable[tuple[str, Any]],
                  blank: str = "") -> None:
@@ -51,8 +55,11 @@ class ChoiceLabelWidget(widgets.Widget):
         table = self._by_language.get(language)
         if table is None:
             items = self._choices() if callable(self._choices) else self._choices
+            items = list(items)
             pairs = [(code, str(label)) for code, label in items]
-            lookup = {code: code for code, _label in pairs if code} | {label: code for code, label in pairs}
+            lookup = ({code: code for code, _label in pairs if code}
+                      | {source_text(label): code for code, label in items}
+                      | {label: code for code, label in pairs})
             table = self._by_language[language] = (pairs, lookup)
         return table
 
@@ -77,18 +84,26 @@ class ChoiceLabelWidget(widgets.Widget):
 
 
 class YesNoWidget(widgets.BooleanWidget):
+    """是/否 (and 1/0, Y/N, true/false); blank → `blank`."""
+
     TRUE = ("是", "1", "true", "True", "TRUE", "Y", "y")
     FALSE = ("否", "0", "false", "False", "FALSE", "N", "n")
+
+    def __init__(self, blank: bool = False) -> None:
+        self.blank = blank
+        super().__init__()
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
         if isinstance(value, bool):
             return value
-        text = cell_text(value)
-        if not text or text in self.FALSE or text == gettext("否"):
+        value = text(value)
+        if not value:
+            return self.blank
+        if value in self.FALSE or value == gettext("否"):
             return False
-        if text in self.TRUE or text == gettext("是"):
+        if value in self.TRUE or value == gettext("是"):
             return True
-        raise ValueError(gettext("“%(value)s”应填写“是”或“否”。") % {"value": text})
+        raise ValueError(gettext("“%(value)s”应填写“是”或“否”。") % {"value": value})
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return gettext("是") if value else gettext("否")
@@ -112,13 +127,13 @@ class PortalDateWidget(widgets.DateWidget):
             from openpyxl.utils.datetime import from_excel
 
             return from_excel(value).date()
-        text = cell_text(value)
+        value = cell_text(value)
         for fmt in DATE_FORMATS:
             try:
-                return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a date, no time)
+                return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a date, no time)
             except ValueError:
                 continue
-        raise ValueError(gettext("“%(value)s”不是有效日期，请按“2020-01-31”的格式填写。") % {"value": text})
+        raise ValueError(gettext("“%(value)s”不是有效日期，请按“2020-01-31”的格式填写。") % {"value": value})
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return value.isoformat() if value else ""
@@ -137,6 +152,17 @@ def display(value: Any) -> Any:
     return value
 
 
+def shown(value: Any) -> str:
+    """A model value as the template writes it (dates as yyyy-mm-dd, booleans as 是/否), for the preview."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 def column_error(columns: dict[str, Column], field: str, message: str) -> str:
     """“所在党组织：…” — the message with the label of the column it concerns."""
     column = columns.get(field)
@@ -145,12 +171,33 @@ def column_error(columns: dict[str, Column], field: str, message: str) -> str:
     return gettext("%(label)s：%(message)s") % {"label": column.label, "message": message}
 
 
-def add_validation_errors(outcome: RowOutcome, columns: dict[str, Column], exc: ValidationError,
-                          aliases: dict[str, str] | None = None) -> None:
+def clean_cell(widget: widgets.Widget, columns: dict[str, Column], key: str, value: Any, errors: list[str]
+               ) -> Any:
+    """The cell parsed by `widget`; None and the message (naming the column) appended to `errors` if it cannot
+    be read."""
+    try:
+        return widget.clean(value)
+    except ValueError as exc:
+        errors.append(column_error(columns, key, str(exc)))
+        return None
+
+
+def validation_messages(exc: ValidationError, columns: dict[str, Column], aliases: dict[str, str] | None = None
+                        ) -> list[str]:
+    """A model's or a service's ValidationError as messages naming the column of each field, each once."""
+    if not hasattr(exc, "error_dict"):
+        return list(dict.fromkeys(str(m) for m in exc.messages))
+    result: list[str] = []
     for field, messages in exc.message_dict.items():
         key = (aliases or {}).get(field, field)
-        for message in messages:
-            outcome.add_error(column_error(columns, key, message))
+        result.extend(column_error(columns, key, message) for message in messages)
+    return list(dict.fromkeys(result))
+
+
+def add_validation_errors(outcome: RowOutcome, columns: dict[str, Column], exc: ValidationError,
+                          aliases: dict[str, str] | None = None) -> None:
+    for message in validation_messages(exc, columns, aliases):
+        outcome.add_error(message)
 
 
 # ---- organizations ---------------------------------------------------------------------------------------
@@ -197,35 +244,103 @@ def snapshot(instance: Any) -> Any:
     return copy.copy(instance)
 
 
+def _audit_plan(model: type) -> tuple[list[tuple[Any, str, bool]], Callable[[str], str]]:
+    """What auditlog's model_instance_diff looks at for `model`, worked out once: the concrete fields it tracks
+    (registered include/exclude applied) as (field, how its value is read, masked), and the mask function."""
+    from auditlog.diff import get_mask_function
+    from auditlog.registry import auditlog
+    from django.conf import settings
+    from django.db.models import DateTimeField, JSONField
+
+    plan = _AUDIT_PLANS.get(model)
+    if plan is None:
+        options = auditlog.get_model_fields(model)
+        fk_as_id = not getattr(settings, "AUDITLOG_USE_FK_STRING_REPRESENTATION", False)
+        fields = []
+        for field in model._meta.concrete_fields:
+            if field.many_to_many or (options["include_fields"] and field.name not in options["include_fields"]) \
+                    or field.name in options["exclude_fields"]:
+                continue
+            if isinstance(field, DateTimeField | JSONField):
+                how = "auditlog"
+            elif fk_as_id and (field.one_to_one or field.many_to_one) and hasattr(field, "rel_class"):
+                how = "fk"
+            else:
+                how = "plain"
+            fields.append((field, how, field.name in options["mask_fields"]))
+        plan = _AUDIT_PLANS[model] = (fields, get_mask_function(options.get("mask_callable")))
+    return plan
+
+
+_AUDIT_PLANS: dict[type, tuple[list[tuple[Any, str, bool]], Callable[[str], str]]] = {}
+_ABSENT = "None"  # what auditlog's get_field_value reads from a missing instance (the 'before' of a creation)
+
+
+def _audit_value(instance: Any, field: Any, how: str) -> Any:
+    """auditlog.diff.get_field_value(instance, field), without its lookups for the common fields."""
+    from auditlog.diff import get_field_value
+    from django.utils.encoding import smart_str
+
+    if how == "fk":
+        return smart_str(getattr(instance, field.attname), strings_only=True)
+    if how == "plain":
+        value = smart_str(getattr(instance, field.attname))
+        return str(value) if type(value).__name__ == "__proxy__" else value
+    return get_field_value(instance, field)
+
+
+def audit_changes(old: Any, new: Any) -> dict[str, list[str]]:
+    """The `changes` auditlog's model_instance_diff(old, new) gives (old None: a creation, every concrete field),
+    masked fields masked — computed from the values the import already holds: a field is read (as auditlog reads
+    it) only when its value differs."""
+    from django.utils.encoding import smart_str
+
+    fields, mask = _audit_plan(type(new))
+    changes: dict[str, list[str]] = {}
+    for field, how, masked in fields:
+        if old is None:
+            before, after = _ABSENT, _audit_value(new, field, how)
+        else:
+            if getattr(old, field.attname) == getattr(new, field.attname):
+                continue
+            before, after = _audit_value(old, field, how), _audit_value(new, field, how)
+        if before != after:
+            pair = [smart_str(before), smart_str(after)]
+            changes[field.name] = [mask(pair[0]), mask(pair[1])] if masked else pair
+    return changes
+
+
 def audit_entries(actor: Any, created: list[Any], changed: list[tuple[Any, Any]], *, note: str) -> int:
     """Bulk writes skip auditlog's signals, so the entries the signals would have written are built here (the same
-    diff, the same masked and excluded fields) and bulk-created: one per created or changed record, with the
-    actor, and `note` in additional_data. Returns the number of entries."""
-    from auditlog.diff import model_instance_diff
+    changes, the same masked and excluded fields: `audit_changes`) and bulk-created, 1,000 at a time: one per
+    created or changed record, with the actor, and `note` in additional_data. Returns the number of entries."""
     from auditlog.models import LogEntry
 
     now = timezone.now()
-    entries: list[LogEntry] = []
     content_types: dict[type, ContentType] = {}
+    user = actor if getattr(actor, "pk", None) else None
 
-    def entry(instance: Any, action: int, changes: dict) -> LogEntry:
-        model = type(instance)
-        if model not in content_types:
-            content_types[model] = ContentType.objects.get_for_model(model)
-        return LogEntry(content_type=content_types[model], object_pk=str(instance.pk), object_id=instance.pk,
-                        object_repr=str(instance)[:1000], action=action,
-                        changes={k: list(v) for k, v in changes.items()},
-                        changes_text="", actor=actor if getattr(actor, "pk", None) else None, timestamp=now,
-                        additional_data={"import": note})
+    def entries() -> Iterable[LogEntry]:
+        for old, new in [*((None, instance) for instance in created), *changed]:
+            changes = audit_changes(old, new)
+            if old is not None and not changes:
+                continue
+            model = type(new)
+            if model not in content_types:
+                content_types[model] = ContentType.objects.get_for_model(model)
+            yield LogEntry(content_type=content_types[model], object_pk=str(new.pk), object_id=new.pk,
+                           object_repr=str(new)[:1000],
+                           action=LogEntry.Action.CREATE if old is None else LogEntry.Action.UPDATE,
+                           changes=changes, changes_text="", actor=user, timestamp=now,
+                           additional_data={"import": note})
 
-    for instance in created:
-        # Only the concrete fields: the reverse one-to-one accessors would cost a query per record.
-        concrete = [f.name for f in instance._meta.concrete_fields]
-        entries.append(entry(instance, LogEntry.Action.CREATE,
-                             model_instance_diff(None, instance, fields_to_check=concrete) or {}))
-    for old, new in changed:
-        diff = model_instance_diff(old, new) or {}
-        if diff:
-            entries.append(entry(new, LogEntry.Action.UPDATE, diff))
-    LogEntry.objects.bulk_create(entries, batch_size=1000)
-    return len(entries)
+    count = 0
+    chunk: list[LogEntry] = []
+    for entry in entries():
+        chunk.append(entry)
+        if len(chunk) == 1000:
+            LogEntry.objects.bulk_create(chunk)
+            count, chunk = count + len(chunk), []
+    if chunk:
+        LogEntry.objects.bulk_create(chunk)
+    return count + len(chunk)

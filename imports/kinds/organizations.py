@@ -13,14 +13,13 @@ tree cache once when the transaction commits. django-auditlog records each organ
 from __future__ import annotations
 
 import copy
-import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources
 
 from branches import permissions
 from branches.audit import acting
@@ -31,88 +30,19 @@ from branches.services import ORGANIZATION_FIELDS, _full_clean, _validate_placem
 
 from ..models import ImportKind, RowStatus
 from ..spec import Column, ImportSpec, Progress, RowOutcome, no_progress, register
+from .common import (
+    ChoiceLabelWidget,
+    PortalDateWidget,
+    YesNoWidget,
+    clean_cell,
+    shown,
+    text,
+    validation_messages,
+)
 
-YES, NO = _("是"), _("否")
-_DATE = widgets.DateWidget(format="%Y-%m-%d")
-
-
-# ---- cell values (shared with the talent pool kind) -------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def display(value: Any) -> str:
-    """A model value as the template writes it (dates as yyyy-mm-dd, booleans as 是/否)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(YES if value else NO)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def parse_date(value: Any, label: Any, errors: list[str]) -> datetime.date | None:
-    if value is None or text(value) == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        parsed = _DATE.clean(text(value).replace("/", "-").replace(".", "-"))
-    except (ValueError, TypeError):
-        parsed = None
-    if parsed is None:
-        errors.append(gettext("“%(col)s”的“%(value)s”不是有效日期，请写成 2024-05-01 的形式。")
-                      % {"col": label, "value": text(value)})
-        return None
-    return parsed.date() if isinstance(parsed, datetime.datetime) else parsed
-
-
-def parse_bool(value: Any, label: Any, errors: list[str], *, default: bool) -> bool:
-    raw = text(value)
-    if raw == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    if raw in (str(YES), "是", "Y", "y", "TRUE", "True", "true", "1"):
-        return True
-    if raw in (str(NO), "否", "N", "n", "FALSE", "False", "false", "0"):
-        return False
-    errors.append(gettext("“%(col)s”只能填“是”或“否”，不能是“%(value)s”。") % {"col": label, "value": raw})
-    return default
-
-
-def parse_choice(value: Any, label: Any, choices: list[tuple[str, Any]], errors: list[str]) -> str:
-    raw = text(value)
-    if raw == "":
-        return ""
-    for stored, shown in choices:
-        if raw in (str(shown), stored):
-            return stored
-    errors.append(gettext("“%(col)s”的“%(value)s”不是可选值；可选：%(allowed)s。")
-                  % {"col": label, "value": raw, "allowed": gettext("、").join(str(s) for _v, s in choices)})
-    return ""
-
-
-def validation_messages(exc: ValidationError, labels: dict[str, Any]) -> list[str]:
-    """A model/service ValidationError as messages that name the column (the field's column label)."""
-    if not hasattr(exc, "error_dict"):
-        return [str(m) for m in exc.messages]
-    result = []
-    for name, messages in exc.message_dict.items():
-        label = labels.get(name)
-        for message in messages:
-            result.append(gettext("“%(col)s”：%(msg)s") % {"col": label, "msg": message} if label else str(message))
-    return result
-
+_WIDGETS = {"org_type": ChoiceLabelWidget(lambda: OrgType.choices), "has_committee": YesNoWidget(),
+            "founded_on": PortalDateWidget(), "term_started_on": PortalDateWidget(),
+            "term_ends_on": PortalDateWidget()}
 
 # ---- the kind ---------------------------------------------------------------------------------------------
 
@@ -132,7 +62,6 @@ class OrganizationResource(resources.ModelResource):
 # Column key → the Organization field it fills (all but "parent").
 FIELD_COLUMNS = ("name", "short_name", "org_type", "code", "founded_on", "unit_name", "has_committee",
                  "term_started_on", "term_ends_on", "secretary_name", "contact_name", "contact_phone")
-DATE_FIELDS = ("founded_on", "term_started_on", "term_ends_on")
 assert set(FIELD_COLUMNS) <= set(ORGANIZATION_FIELDS)
 
 
@@ -170,18 +99,13 @@ class OrganizationsSpec(ImportSpec):
     # -- reading a row --------------------------------------------------------------------------------
 
     def _data(self, raw: dict[str, Any], errors: list[str]) -> dict[str, Any]:
-        labels = self.labels()
+        labels, columns = self.labels(), self.column_map()
         data: dict[str, Any] = {}
         for key in FIELD_COLUMNS:
-            value = raw.get(key)
-            if key in DATE_FIELDS:
-                data[key] = parse_date(value, labels[key], errors)
-            elif key == "has_committee":
-                data[key] = parse_bool(value, labels[key], errors, default=False)
-            elif key == "org_type":
-                data[key] = parse_choice(value, labels[key], OrgType.choices, errors)
-            else:
-                data[key] = text(value)
+            widget = _WIDGETS.get(key)
+            data[key] = clean_cell(widget, columns, key, raw.get(key), errors) if widget else text(raw.get(key))
+        data["org_type"] = data["org_type"] or ""
+        data["has_committee"] = bool(data["has_committee"])
         for key in ("name", "short_name", "org_type"):
             if not data[key] and not any(str(labels[key]) in e for e in errors):
                 errors.append(gettext("“%(col)s”不能为空。") % {"col": labels[key]})
@@ -295,7 +219,7 @@ class OrganizationsSpec(ImportSpec):
         changes = {}
         for name, value in data.items():
             if getattr(org, name) != value:
-                changes[str(labels[name])] = [display(getattr(org, name)), display(value)]
+                changes[str(labels[name])] = [shown(getattr(org, name)), shown(value)]
                 setattr(org, name, value)
         self._validate(org, None, errors)
         outcome.changes = changes
@@ -303,13 +227,12 @@ class OrganizationsSpec(ImportSpec):
         return org, [name for name in data if getattr(existing, name) != data[name]]
 
     def _validate(self, org: Organization, parent: Organization | None, errors: list[str]) -> None:
-        labels = self.labels()
         try:
             if parent is not None:
                 _validate_placement(org.org_type, parent)
             _full_clean(org)
         except ValidationError as exc:
-            errors.extend(validation_messages(exc, labels))
+            errors.extend(validation_messages(exc, self.column_map()))
 
     def commit(self, actor: Any, outcomes: list[RowOutcome], progress: Progress = no_progress) -> dict[str, int]:
         from branches.tasks import refresh_compliance_summary_task

@@ -26,8 +26,16 @@ from branches.models import Organization
 from branches.permissions import Capability
 from members import idcard
 from members import services as member_services
-from members.codes import ETHNICITY_CHOICES, Degree, Education, PoliticalStatus, Sex, TitleLevel
-from members.models import Person
+from members.codes import (
+    ETHNICITY_CHOICES,
+    Degree,
+    Education,
+    MemberCategory,
+    PoliticalStatus,
+    Sex,
+    TitleLevel,
+)
+from members.models import PartyMembership, Person
 
 from ..files import cell_text
 from ..models import ImportKind, RowStatus
@@ -71,13 +79,26 @@ COLUMNS = [
     Column("phone", _("联系电话"), False, "", example="13800138000"),
     Column("email", _("电子邮箱"), False, "", example="zhangwei@example.cn"),
     Column("political_status", _("政治面貌"), False,
-           _("不填时新增人员为群众、已有人员不变。中共党员、中共预备党员须先有党籍信息：新人员请先按群众导入，"
-             "再用“党籍信息”导入填写党员类别与入党日期（政治面貌随之设置）"),
+           _("不填时新增人员为群众（填了人员类别的为党员）、已有人员不变。中共党员、中共预备党员须同时填写"
+             "“人员类别”“入党日期”（正式党员还须填写“转正日期”）；已有党籍信息的人员可不填"),
            allowed=lambda: [str(label) for _c, label in PoliticalStatus.choices], example="群众"),
     Column("organization", _("所在党组织"), True, _("党组织全称、组织代码或简称（简称重名时须填全称）；须在您的管理范围内"),
            example="第一党支部"),
+    Column("category", _("人员类别"), False,
+           _("党员填写，群众不填；政治面貌随之设置（正式党员为中共党员，预备党员为中共预备党员）。"
+             "党籍的其他信息（党籍状态、党小组等）请用“党籍信息”导入"),
+           allowed=lambda: [str(label) for _c, label in MemberCategory.choices], header_optional=True),
+    Column("admitted_on", _("入党日期"), False, _("填写了人员类别时必填，格式 2020-01-31；入党时须年满十八岁"),
+           header_optional=True),
+    Column("converted_on", _("转正日期"), False, _("正式党员必填，须晚于入党日期；预备党员不填"), header_optional=True),
 ]
 _COLUMNS = {c.key: c for c in COLUMNS}
+# The membership columns (optional): given, the row creates or changes the person's membership as membership_save
+# does; their errors come back from members.services under "membership.<field>".
+MEMBERSHIP_COLUMNS = ("category", "admitted_on", "converted_on")
+_MEMBERSHIP_WIDGETS = {"category": ChoiceLabelWidget(lambda: MemberCategory.choices),
+                       "admitted_on": PortalDateWidget(), "converted_on": PortalDateWidget()}
+_ALIASES = {member_services.MEMBERSHIP_PREFIX + key: key for key in MEMBERSHIP_COLUMNS}
 
 
 class PersonResource(resources.ModelResource):
@@ -108,7 +129,7 @@ class PersonResource(resources.ModelResource):
 
     class Meta:
         model = Person
-        fields = tuple(c.key for c in COLUMNS)
+        fields = tuple(c.key for c in COLUMNS if c.key not in MEMBERSHIP_COLUMNS)
         import_id_fields = ("id_number",)
 
 
@@ -130,7 +151,7 @@ def _shown(field: str, value: Any) -> Any:
     if field == "id_number":
         return idcard.mask(value) if value else ""
     resource_fields = _resource().fields
-    widget = resource_fields[field].widget if field in resource_fields else None
+    widget = resource_fields[field].widget if field in resource_fields else _MEMBERSHIP_WIDGETS.get(field)
     if isinstance(widget, ChoiceLabelWidget | YesNoWidget | PortalDateWidget):
         return widget.render(value)
     return "" if value is None else str(value)
@@ -148,11 +169,11 @@ class PeopleSpec(ImportSpec):
     # ---- check ---------------------------------------------------------------------------------------
 
     def _parse(self, line: int, raw: dict[str, Any], orgs: OrgIndex) -> tuple[RowOutcome, dict[str, Any]]:
-        outcome = RowOutcome(row=line, values={k: display(v) for k, v in raw.items()})
+        outcome = RowOutcome(row=line, values=raw)  # the cells become their display form below: no copy per row
         data: dict[str, Any] = {}
         resource_fields = _resource().fields
         for column in COLUMNS:
-            if column.key == "organization":
+            if column.key == "organization" or column.key in MEMBERSHIP_COLUMNS:
                 continue
             value = raw.get(column.key)
             if column.required and not cell_text(value):
@@ -170,6 +191,14 @@ class PeopleSpec(ImportSpec):
             if message:
                 outcome.add_error(column_error(_COLUMNS, "organization", message))
             data["organization"] = org
+        if any(cell_text(raw.get(key)) for key in MEMBERSHIP_COLUMNS):
+            membership: dict[str, Any] = {}
+            for key in MEMBERSHIP_COLUMNS:
+                try:
+                    membership[key] = _MEMBERSHIP_WIDGETS[key].clean(raw.get(key))
+                except ValueError as exc:
+                    outcome.add_error(column_error(_COLUMNS, key, str(exc)))
+            data["membership"] = membership
         if not cell_text(raw.get("political_status")):
             data.pop("political_status", None)  # not given: new people are 群众, existing ones keep theirs
         if data.get("id_number"):
@@ -178,6 +207,8 @@ class PeopleSpec(ImportSpec):
             data["id_number"] = None
         name = data.get("name") or ""
         outcome.key = f"{name}（{idcard.mask(data['id_number'])}）" if data["id_number"] else name
+        for key, value in raw.items():
+            raw[key] = display(value)
         return outcome, data
 
     def check(self, actor: Any, rows: list[tuple[int, dict[str, Any]]], progress: Progress = no_progress
@@ -235,6 +266,7 @@ class PeopleSpec(ImportSpec):
         from branches import permissions
 
         org = data.pop("organization")
+        membership_data = data.pop("membership", None)
         status_given = "political_status" in data
         existing: Person | None = None
         if data["id_number"]:
@@ -273,32 +305,54 @@ class PeopleSpec(ImportSpec):
                 add_validation_errors(outcome, _COLUMNS, exc)
                 return
         member_services._assign_person(person, data)
-        membership = member_services._existing_membership(person) if existing is not None else None
+        old_membership = member_services._existing_membership(person) if existing is not None else None
+        membership = old_membership
+        if membership_data is not None:  # membership_save's way, on a copy (the loaded one is the 'before')
+            membership = snapshot(old_membership) if old_membership is not None else PartyMembership(person=person)
+            member_services._assign_membership(membership, membership_data)
+        unlisted = membership is None and person.political_status in PoliticalStatus.party()
+        if unlisted:  # the service's message, naming this file's columns
+            outcome.add_error(column_error(_COLUMNS, "political_status", gettext(
+                "中共党员、中共预备党员须同时填写“%(category)s”和“%(admitted)s”（正式党员还须填写“%(converted)s”）。")
+                % {"category": _COLUMNS["category"].label, "admitted": _COLUMNS["admitted_on"].label,
+                   "converted": _COLUMNS["converted_on"].label}))
         try:
             member_services._validate(actor, person, membership, status_given=status_given,
                                       membership_prefix=member_services.MEMBERSHIP_PREFIX, duplicate=None,
                                       preloaded=True)
         except ValidationError as exc:
-            add_validation_errors(outcome, _COLUMNS, exc)
+            errors = {f: m for f, m in exc.message_dict.items() if not (unlisted and f == "political_status")}
+            if errors:
+                add_validation_errors(outcome, _COLUMNS, ValidationError(errors), _ALIASES)
+        if outcome.status == RowStatus.ERROR:
             if existing is not None:  # leave the preloaded instance as it was for other rows' messages
                 for field in member_services.PERSON_FIELDS + ("name_pinyin", "name_initials"):
                     setattr(existing, field, getattr(old, field))
             return
         outcome.key = _label(person)
+        if membership is old_membership:
+            membership = None  # not given: the membership on record is not touched
         if old is None:
             outcome.status = RowStatus.NEW
         else:
             changes = {str(_COLUMNS[f].label): [_shown(f, getattr(old, f)), _shown(f, getattr(person, f))]
                        for f in member_services.PERSON_FIELDS if getattr(old, f) != getattr(person, f)}
+            if membership is not None:
+                changes |= {str(_COLUMNS[f].label): [_shown(f, getattr(old_membership, f, None)),
+                                                    _shown(f, getattr(membership, f))]
+                            for f in MEMBERSHIP_COLUMNS if getattr(old_membership, f, None) != getattr(membership, f)}
             outcome.changes = changes
             outcome.status = RowStatus.CHANGED if changes else RowStatus.UNCHANGED
-        outcome.target = (old, person)
+        outcome.target = (old, person, old_membership, membership)
 
     # ---- commit --------------------------------------------------------------------------------------
 
     def commit(self, actor: Any, outcomes: list[RowOutcome], progress: Progress = no_progress) -> dict[str, int]:
         created = [o.target[1] for o in outcomes if o.status == RowStatus.NEW]
-        changed = [o.target for o in outcomes if o.status == RowStatus.CHANGED]
+        changed = [(old, new) for old, new, *_m in (o.target for o in outcomes if o.status == RowStatus.CHANGED)
+                   if any(getattr(old, f) != getattr(new, f) for f in member_services.PERSON_FIELDS)]
+        memberships = [o.target[2:] for o in outcomes
+                       if o.status in (RowStatus.NEW, RowStatus.CHANGED) and o.target[3] is not None]
         now = timezone.now()
         total = len(created) + len(changed)
         try:
@@ -314,8 +368,18 @@ class PeopleSpec(ImportSpec):
                 progress(len(created) + start + BATCH_SIZE, total)
         except IntegrityError:
             raise ValidationError(gettext("导入期间有其他用户登记了相同的公民身份号码，未导入任何数据，请重新上传文件检查。"))
-        audit_entries(actor, created, changed, note=str(self.kind))
-        return {"new": len(created), "changed": len(changed),
+        new_memberships = [new for old, new in memberships if old is None]
+        for membership in new_memberships:
+            membership.person_id = membership.person.pk  # the person was created above
+        PartyMembership.objects.bulk_create(new_memberships, batch_size=BATCH_SIZE)
+        changed_memberships = [(old, new) for old, new in memberships if old is not None and any(
+            getattr(old, f) != getattr(new, f) for f in MEMBERSHIP_COLUMNS)]
+        for _old, membership in changed_memberships:
+            membership.updated_at = now
+        PartyMembership.objects.bulk_update([new for _old, new in changed_memberships],
+                                            [*MEMBERSHIP_COLUMNS, "updated_at"], batch_size=BATCH_SIZE)
+        audit_entries(actor, [*created, *new_memberships], [*changed, *changed_memberships], note=str(self.kind))
+        return {"new": len(created), "changed": sum(1 for o in outcomes if o.status == RowStatus.CHANGED),
                 "unchanged": sum(1 for o in outcomes if o.status == RowStatus.UNCHANGED)}
 
 

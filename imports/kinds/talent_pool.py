@@ -30,7 +30,10 @@ from members.models import Person
 
 from ..models import ImportKind, RowStatus
 from ..spec import Column, ImportSpec, Progress, RowOutcome, no_progress, register
-from .organizations import display, parse_bool, parse_date, text, validation_messages
+from .common import PortalDateWidget, YesNoWidget, clean_cell, shown, text, validation_messages
+
+_DATE = PortalDateWidget()
+_BACKBONE = YesNoWidget(blank=True)
 
 
 class TalentProfileResource(resources.ModelResource):
@@ -71,7 +74,7 @@ class TalentPoolSpec(ImportSpec):
                 ) -> tuple[dict[str, Person], dict[tuple[str, Any], list[Person]]]:
         """The people the rows name, within the actor's scope: by ID number, and by name + birth date."""
         ids = {text(raw.get("id_number")).upper() for _line, raw in rows} - {""}
-        pairs = {(text(raw.get("name")), parse_date(raw.get("birth_date"), "", []))
+        pairs = {(text(raw.get("name")), clean_cell(_DATE, {}, "birth_date", raw.get("birth_date"), []))
                  for _line, raw in rows if not text(raw.get("id_number"))}
         pairs = {(n, d) for n, d in pairs if n and d}
         base = permissions.scope_filter(Person.objects.all(), actor, Capability.REVIEW_LIAISONS,
@@ -120,11 +123,13 @@ class TalentPoolSpec(ImportSpec):
     def _check_row(self, actor, line, raw, labels, by_id, by_pair, org_by_name, org_by_path, profiles, seen
                    ) -> RowOutcome:
         errors: list[str] = []
+        columns = self.column_map()
         id_number = text(raw.get("id_number")).upper()
         name = text(raw.get("name"))
-        birth = parse_date(raw.get("birth_date"), labels["birth_date"], errors)
+        birth = clean_cell(_DATE, columns, "birth_date", raw.get("birth_date"), errors)
         data = {key: text(raw.get(key)) for key in ("research_field", "programmes", "leadership", "note")}
-        data["backbone"] = parse_bool(raw.get("backbone"), labels["backbone"], errors, default=True)
+        backbone = clean_cell(_BACKBONE, columns, "backbone", raw.get("backbone"), errors)
+        data["backbone"] = True if backbone is None else backbone
         key = f"{name} {id_number[:4]}{'*' * 10}{id_number[-4:]}" if len(id_number) == 18 else name
         outcome = RowOutcome(row=line, key=key, values={c.key: text(raw.get(c.key)) for c in self.columns})
         person = self._person(id_number, name, birth, labels, by_id, by_pair, errors)
@@ -157,7 +162,7 @@ class TalentPoolSpec(ImportSpec):
                                                         organization.short_name or organization.name]
             for field, value in data.items():
                 if getattr(profile, field) != value:
-                    changes[str(labels[field])] = [display(getattr(profile, field)), display(value)]
+                    changes[str(labels[field])] = [shown(getattr(profile, field)), shown(value)]
             outcome.changes = changes
             outcome.status = RowStatus.CHANGED if changes else RowStatus.UNCHANGED
         if not errors and person is not None and organization is not None:
@@ -165,7 +170,7 @@ class TalentPoolSpec(ImportSpec):
                 with transaction.atomic():
                     profile_save(actor=actor, person=person, organization=organization, data=data, profile=profile)
             except ValidationError as exc:
-                errors.extend(validation_messages(exc, labels))
+                errors.extend(validation_messages(exc, columns))
             except (PermissionDenied, Http404):
                 errors.append(gettext("“%(col)s”：党组织“%(name)s”不在您的管理范围内。")
                               % {"col": labels["organization"], "name": organization.name})

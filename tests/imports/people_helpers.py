@@ -16,6 +16,8 @@ from members import idcard
 
 PEOPLE_HEADER = ["姓名", "性别", "民族", "出生日期", "公民身份号码", "学历", "学位", "专业技术职务", "职称级别",
                  "留学归国", "学科专业", "工作岗位", "联系电话", "电子邮箱", "政治面貌", "所在党组织"]
+# The template's header: the membership columns (added later) may be left out of a file.
+PEOPLE_TEMPLATE_HEADER = [*PEOPLE_HEADER, "人员类别", "入党日期", "转正日期"]
 MEMBERSHIP_HEADER = ["姓名", "出生日期", "公民身份号码", "人员类别", "入党日期", "转正日期", "党籍状态",
                      "停止党员权利或留党察看", "失去联系", "失去联系日期", "失联情形", "流动党员", "外出日期", "外出流向",
                      "党小组"]

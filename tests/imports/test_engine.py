@@ -21,7 +21,16 @@ from imports.services import (
 )
 from members.models import Person
 
-from .people_helpers import PEOPLE_HEADER, checked, committed, person_row, upload, user, workbook_bytes
+from .people_helpers import (
+    PEOPLE_HEADER,
+    PEOPLE_TEMPLATE_HEADER,
+    checked,
+    committed,
+    person_row,
+    upload,
+    user,
+    workbook_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +98,7 @@ def test_template_is_reimportable_after_filling(world):
     book = load_workbook(io.BytesIO(template_workbook("people")))
     assert book.sheetnames == ["人员", "说明"]
     sheet = book["人员"]
-    assert [c.value for c in sheet[1]] == PEOPLE_HEADER
+    assert [c.value for c in sheet[1]] == PEOPLE_TEMPLATE_HEADER
     notes = {r[0]: r for r in book["说明"].iter_rows(min_row=2, values_only=True) if r and r[0]}
     assert "汉族" in notes["民族"][3]
     assert notes["姓名"][1] == "必填"
@@ -106,7 +115,7 @@ def test_failed_rows_file(world):
     book = load_workbook(io.BytesIO(failed_rows_workbook(batch)))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "错误说明"
-    assert list(rows[0][1:]) == PEOPLE_HEADER
+    assert list(rows[0][1:]) == PEOPLE_TEMPLATE_HEADER
     assert len(rows) == 2
     assert rows[1][0].startswith("第3行：学历：")
     assert rows[1][1] == "刘洋"

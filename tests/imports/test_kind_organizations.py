@@ -71,12 +71,12 @@ def test_every_bad_row_is_explained_in_chinese_and_nothing_is_written(world, dja
     outcomes = check(world.zuzhibu, rows)
     errors = {o.row: " ".join(o.errors) for o in outcomes}
     assert all(o.status == RowStatus.ERROR for o in outcomes), errors
-    assert "“类型”的“支部”不是可选值" in errors[2]
+    assert "类型：“支部”不是可选值" in errors[2]
     assert "党小组只能设在党支部" in errors[3]
     assert "“上级党组织”：党组织“不存在的党委”不存在或不在您的管理范围内" in errors[4]
     assert "成立日期不能晚于今天" in errors[5]
-    assert "“成立日期”的“2020-13-45”不是有效日期" in errors[6]
-    assert "“是否设支委会”只能填“是”或“否”" in errors[7]
+    assert "成立日期：“2020-13-45”不是有效日期" in errors[6]
+    assert "是否设支委会：“也许”应填写“是”或“否”" in errors[7]
     assert "第9行再次出现" in errors[8]
     assert "在第8行已出现" in errors[9]
     assert "“党组织全称”不能为空" in errors[10]

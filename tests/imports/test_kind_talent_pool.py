@@ -82,7 +82,7 @@ def test_each_bad_row_is_explained_and_nothing_is_written(world, people, django_
     assert "姓名是“孙工程师”，与“别的名字”不一致" in errors[5]
     assert "没有找到1990-01-01出生的“查无此人”" in errors[6]
     assert "请填写“公民身份号码”，或同时填写“姓名”和“出生日期”" in errors[7]
-    assert "“科技骨干”只能填“是”或“否”" in errors[8]
+    assert "科技骨干：“不知道”应填写“是”或“否”" in errors[8]
     assert "党组织“乙所党委”不存在或不在您的管理范围内" in errors[9]
 
     count = TalentProfile.objects.count()

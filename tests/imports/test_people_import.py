@@ -129,7 +129,7 @@ def test_same_rules_as_the_form(world):
     assert rows[2]["errors"][0].startswith("出生日期：")
     assert "不是有效日期" in rows[2]["errors"][0]
     assert rows[3]["errors"] == ["学历：“大专”不是可选值，可选：博士研究生、硕士研究生、大学本科、大学专科、中等专科、普通高中、初中、小学、其他。"]
-    assert "须填写党籍信息" in rows[4]["errors"][0]
+    assert rows[4]["errors"] == ["政治面貌：中共党员、中共预备党员须同时填写“人员类别”和“入党日期”（正式党员还须填写“转正日期”）。"]
     assert "党小组在党籍信息中填写" in rows[5]["errors"][0]
 
 
