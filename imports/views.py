@@ -173,7 +173,9 @@ def batch_commit(request: HttpRequest, batch_uuid: str) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.info(request, gettext("已开始导入，请稍候。"))
+        batch.refresh_from_db(fields=["status"])
+        if batch.is_busy:  # with eager jobs (and a fast worker) the import is already done: the page says so
+            messages.info(request, gettext("已开始导入，请稍候。"))
     return redirect("imports:detail", batch_uuid=batch.uuid)
 
 

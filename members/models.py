@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -49,7 +49,7 @@ class Person(TimeStampedModel):
     discipline = models.CharField(_("学科专业"), max_length=100, blank=True)
     post = models.CharField(_("工作岗位"), max_length=100, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
-    email = models.EmailField(_("电子邮箱"), blank=True, validators=[EmailValidator()])
+    email = models.EmailField(_("电子邮箱"), blank=True)
     political_status = models.CharField(
         _("政治面貌"), max_length=2, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )

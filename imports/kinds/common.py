@@ -166,8 +166,8 @@ def shown(value: Any) -> str:
 def column_error(columns: dict[str, Column], field: str, message: str) -> str:
     """“所在党组织：…” — the message with the label of the column it concerns."""
     column = columns.get(field)
-    if column is None:
-        return str(message)
+    if column is None or str(message).startswith(str(column.label)):
+        return str(message)  # "公民身份号码校验位不正确" already names its column
     return gettext("%(label)s：%(message)s") % {"label": column.label, "message": message}
 
 

@@ -19,7 +19,11 @@ from branches.models import Organization, OrgType
 MONTH, QUARTER, SEMESTER, YEAR = "month", "quarter", "semester", "year"
 RULES = (MONTH, QUARTER, SEMESTER, YEAR)
 DEFAULTS: dict[str, Any] = {"semesters": [(1, 6), (7, 12)], "committee_depth": 1}
-_QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+def _quarter_label(year: int, quarter: int) -> str:
+    # One message per quarter: Chinese writes the number as a word (第三季度), English as a digit (Q3 2026).
+    labels = {1: gettext("%(year)d年第一季度"), 2: gettext("%(year)d年第二季度"), 3: gettext("%(year)d年第三季度"),
+              4: gettext("%(year)d年第四季度")}
+    return labels[quarter] % {"year": year}
 
 
 def config() -> dict[str, Any]:
@@ -66,7 +70,7 @@ def period_containing(rule: str, day: datetime.date) -> ReportPeriod:
         q = (day.month - 1) // 3 + 1
         start = datetime.date(day.year, 3 * q - 2, 1)
         return ReportPeriod(rule, start, _add_months(start, 3) - datetime.timedelta(days=1),
-                            gettext("%(year)d年第%(q)s季度") % {"year": day.year, "q": _QUARTER_NAMES[q]})
+                            _quarter_label(day.year, q))
     if rule == SEMESTER:
         semesters = _semesters()
         for year in (day.year, day.year - 1):

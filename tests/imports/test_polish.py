@@ -91,8 +91,8 @@ def test_membership_columns_are_checked_like_membership_save(world):
     assert all(r["status"] == "error" for r in rows), rows
     assert rows[0]["errors"] == [
         "政治面貌：中共党员、中共预备党员须同时填写“人员类别”和“入党日期”（正式党员还须填写“转正日期”）。"]
-    assert any(e.startswith("转正日期：") for e in rows[1]["errors"]), rows[1]["errors"]
-    assert any(e.startswith("政治面貌：政治面貌与党员类别不一致") for e in rows[2]["errors"]), rows[2]["errors"]
+    assert any(e.startswith("转正日期") for e in rows[1]["errors"]), rows[1]["errors"]
+    assert any(e.startswith("政治面貌与党员类别不一致") for e in rows[2]["errors"]), rows[2]["errors"]
     assert any(e.startswith("入党日期：") for e in rows[3]["errors"]), rows[3]["errors"]
     assert Person.objects.filter(name__in=["陈明", "刘洋", "王强", "赵敏"]).count() == 0
 
@@ -138,3 +138,12 @@ def test_audit_changes_are_auditlogs_own(world):
     created = model_instance_diff(None, membership,
                                   fields_to_check=[f.name for f in PartyMembership._meta.concrete_fields])
     assert audit_changes(None, membership) == {k: list(v) for k, v in created.items()}
+
+
+def test_a_message_that_names_its_column_is_not_prefixed_twice():
+    from imports.kinds.common import column_error
+    from imports.spec import Column
+
+    columns = {"id_number": Column("id_number", "公民身份号码")}
+    assert column_error(columns, "id_number", "公民身份号码校验位不正确。") == "公民身份号码校验位不正确。"
+    assert column_error(columns, "id_number", "长度不对。") == "公民身份号码：长度不对。"

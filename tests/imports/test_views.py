@@ -126,7 +126,7 @@ def test_people_file_with_mistakes_then_fixed_and_imported(client, world, django
     assert Person.objects.count() == before
 
     errors_only = client.get(f"/imports/{batch.uuid}/?status=error").content.decode()
-    assert errors_only.count('class="table-danger-subtle"') == 2
+    assert errors_only.count('class="table-danger"') == 2
 
     failed = client.get(f"/imports/{batch.uuid}/failed/")
     assert failed.status_code == 200
