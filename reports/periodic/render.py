@@ -15,7 +15,6 @@ from ..pdf import render_pdf
 from .kinds import ReportType, Result
 from .periods import ReportPeriod
 
-
 PDF_DETAIL_ROWS = 300
 """Above this many rows the PDF prints the table summed per unit (WeasyPrint lays out about a hundred table rows a
 second; the academy's 2,500 branches took 21 s) and says that the rows are in the XLSX, which always has them all."""
