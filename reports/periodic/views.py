@@ -81,12 +81,14 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
         kind = data.get("kind", "")
+        if not str(data.get("organization", "")).isdigit():
+            errors["organization"] = [gettext("请选择党组织。")]
         try:
-            org = permissions.get_org_or_404(request.user, data.get("organization"), Capability.EXPORT)
             start = datetime.date.fromisoformat(data.get("period_start", ""))
         except ValueError:
             errors["period_start"] = [gettext("请选择报告期。")]
-        else:
+        if not errors:
+            org = permissions.get_org_or_404(request.user, data.get("organization"), Capability.EXPORT)
             try:
                 report = services.report_request(actor=request.user, kind=kind, organization=org, period_start=start)
             except ValidationError as exc:

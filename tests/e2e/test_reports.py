@@ -5,7 +5,6 @@ secretary cannot open an institute's report; a report that failed overnight show
 import datetime
 import importlib
 import io
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,12 +22,12 @@ from reports.models import JobStatus, PeriodicReport, ReportKind
 from reports.periodic import periods
 from reports.periodic.kinds import REPORT_KINDS
 from tests.compliance.helpers import at, meeting
+from tests.e2e.conftest import SCREENSHOTS
 from tests.reports.periodic.helpers import pipeline
 
 MIGRATIONS = [importlib.import_module(name) for name in (
     "branches.migrations.0004_meeting_rule_sets", "recruitment.migrations.0002_rules_2014",
     "liaison.migrations.0002_rules_default")]
-SHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", "/tmp/portal-e2e"))
 
 
 @pytest.fixture
@@ -103,10 +102,10 @@ def test_the_scheduled_reports_appear_on_their_own(page, world, last_month, sign
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "院党组三会一课月度落实情况" in text
     assert "第一党支部" in text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "compliance-monthly.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(SHOTS / "compliance-monthly.pdf"),
-                    str(SHOTS / "compliance-monthly")], check=True, timeout=60)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "compliance-monthly.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(SCREENSHOTS / "compliance-monthly.pdf"),
+                    str(SCREENSHOTS / "compliance-monthly")], check=True, timeout=60)
 
     sheet = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel"))).active
     rows = list(sheet.iter_rows(values_only=True))
