@@ -62,7 +62,8 @@ def _setup(database_url: str | None) -> str | None:
     return tmp
 
 
-def _write_workbook(n: int, org_names: list[str]) -> bytes:
+def _write_workbook(n: int, org_names: list[str], taken: set[str]) -> bytes:
+    """N people with ID numbers unused in the file and in the database (`taken`): every row is new."""
     from openpyxl import Workbook
 
     from members import idcard
@@ -73,12 +74,13 @@ def _write_workbook(n: int, org_names: list[str]) -> bytes:
     ws.append(["姓名", "性别", "民族", "出生日期", "公民身份号码", "学历", "学位", "专业技术职务", "职称级别", "留学归国",
                "学科专业", "工作岗位", "联系电话", "电子邮箱", "政治面貌", "所在党组织"])
     used: set[str] = set()
+    taken = set(taken)
     educations = [("博士研究生", "博士"), ("硕士研究生", "硕士"), ("大学本科", "学士"), ("大学专科", "无")]
     while len(used) < n:
         sex = rng.choice("12")
         birth = datetime.date(1955, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 48))
         number = idcard.make(rng.choice(REGIONS), birth, rng.randrange(100), sex)
-        if number in used:
+        if number in used or number in taken:
             continue
         used.add(number)
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
@@ -174,7 +176,8 @@ def main() -> None:
     try:
         with transaction.atomic():
             actor, org_names = _world()
-            data = _write_workbook(args.people, org_names)
+            taken = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+            data = _write_workbook(args.people, org_names, taken)
             before = Person.objects.count()
 
             if not args.skip_stock:
@@ -191,6 +194,7 @@ def main() -> None:
                 note = f"{added} new, {len(outcome.invalid_rows)} invalid, errors: {outcome.has_errors()}"
                 transaction.savepoint_rollback(sid)
                 results["stock django-import-export"] = (seconds, peak, note)
+                print(f"stock: {seconds:.1f} s, peak {peak:.1f} MB, {note}", flush=True)
 
             spec = get_spec("people")
 

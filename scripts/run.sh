@@ -24,6 +24,8 @@ if [ -z "${PORTAL_SKIP_SEED:-}" ]; then
     echo "==> loading the demo data (skipped when the database already has data)"
     "$PY" manage.py seed_demo --scale small
 fi
+# The periodic reports of the periods that ended (nothing when they exist): the worker below generates them.
+"$PY" manage.py schedule_reports
 
 mkdir -p "$VAR_DIR/log"
 WORKER_LOG="$VAR_DIR/log/worker.log"

@@ -220,3 +220,16 @@ def test_a_chart_over_many_units_shows_the_lowest_and_says_so():
     assert f"单位{CHART_ITEMS}<" not in svg
     (few,) = ComplianceMonthly().charts({"units": units[:5]})
     assert "各单位本月三会一课落实率" in few
+
+
+def test_the_schedule_command_queues_what_the_nightly_task_would(world, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("schedule_reports", stdout=out)
+    assert "已排队生成 15 份定期报表" in out.getvalue()
+    assert len(callbacks) == 15
+    out = io.StringIO()
+    call_command("schedule_reports", stdout=out)
+    assert "已排队生成 0 份定期报表" in out.getvalue()
