@@ -264,13 +264,24 @@ def _hk_q(org: Organization, on: datetime.date, prefix: str = "person__") -> Q:
     return high_knowledge_q(_liaison_rules(org, on), prefix=prefix)
 
 
-def _plan_targets(org: Organization, year: int) -> tuple[Any, list[Any]]:
-    from recruitment.models import RecruitmentPlan
+def _plan_targets(org: Organization, year: int, as_of: datetime.date) -> tuple[Any, list[Any]]:
+    """The committee's plan of the year with its targets' numbers as they stood at the end of `as_of`: a change made
+    after that day (PlanChange keeps the number before it) is undone, so a past period reads the plan of then."""
+    from recruitment.models import PlanChange, RecruitmentPlan
 
     plan = RecruitmentPlan.objects.filter(organization=org, year=year).first()
     if plan is None:
         return None, []
-    return plan, list(plan.targets.select_related("organization").order_by("organization__path"))
+    targets = list(plan.targets.select_related("organization").order_by("organization__path"))
+    by_pk = {t.pk: t for t in targets}
+    undone: set[tuple[int, str]] = set()
+    later = (PlanChange.objects.filter(target__plan=plan, changed_at__gte=compliance._aware(
+        as_of + datetime.timedelta(days=1))).order_by("changed_at", "pk").values_list("target_id", "field", "before"))
+    for target_id, name, before in later:
+        if (target_id, name) not in undone and target_id in by_pk:
+            undone.add((target_id, name))  # the earliest change after the day holds the number of that day
+            setattr(by_pk[target_id], name, before)
+    return plan, targets
 
 
 # ---- the plan, quarterly ------------------------------------------------------------------------------------
@@ -290,7 +301,7 @@ class PlanQuarterly(ReportType):
         from recruitment.plan_selectors import _category_q, plan_rules
 
         year = period.start.year
-        plan, targets = _plan_targets(org, year)
+        plan, targets = _plan_targets(org, year, period.end)
         rules = plan_rules()
         categories = {c: _category_q(c, year, rules) for c in PlanCategory.values}
         counts = _pipeline_counts(org, datetime.date(year, 1, 1), period.end,
@@ -568,7 +579,7 @@ class RecruitmentYearly(_RecruitmentByUnit):
 
     def compute(self, org: Organization, period: ReportPeriod) -> Result:
         units, by_unit = self._by_unit(org, period)
-        _plan, targets = _plan_targets(org, period.start.year)
+        _plan, targets = _plan_targets(org, period.start.year, period.end)
         planned: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for target in targets:
             slot = planned[units.key(target.organization.path)]

@@ -1,5 +1,5 @@
 """Each kind's figures on the small world, computed as of the period's end."""
-
+import datetime
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,3 +167,29 @@ def test_compliance_summary_names_the_lowest_unit_only_when_units_differ(world):
     assert "落实率最低的单位是甲所党委（50.0%）" in ComplianceMonthly().summary(figures, world.root, period)
     figures["units"][0].update(rate=100.0, done=2)
     assert "落实率最低" not in ComplianceMonthly().summary(figures, world.root, period)
+
+
+def test_plan_progress_of_a_past_quarter_reads_the_targets_as_they_stood_then(world):
+    from django.utils import timezone
+
+    from recruitment.models import PlanChange
+
+    plan = plan_2026(world)
+    target = plan.targets.get(organization=world.branch_a)
+    quarter = periods.period_starting(periods.QUARTER, D(2026, 7, 1))
+    before = REPORT_KINDS["plan_quarterly"].compute(world.institute, quarter).figures
+    assert before["planned"] == 6 and before["planned_high_knowledge"] == 2
+
+    # Two changes after the quarter (4 → 5 → 7) and one within it, which stands.
+    def change(field, old, new, day):
+        row = PlanChange.objects.create(target=target, field=field, before=old, after=new, reason="调整")
+        PlanChange.objects.filter(pk=row.pk).update(changed_at=timezone.make_aware(datetime.datetime(*day, 9)))
+
+    change("high_knowledge", 1, 2, (2026, 9, 20))
+    change("total", 4, 5, (2026, 10, 8))
+    change("total", 5, 7, (2026, 11, 2))
+    target.total = 7
+    target.save()
+    assert REPORT_KINDS["plan_quarterly"].compute(world.institute, quarter).figures == before
+    now = periods.period_starting(periods.QUARTER, D(2026, 10, 1))
+    assert REPORT_KINDS["plan_quarterly"].compute(world.institute, now).figures["planned"] == 9
