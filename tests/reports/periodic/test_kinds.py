@@ -178,7 +178,8 @@ def test_plan_progress_of_a_past_quarter_reads_the_targets_as_they_stood_then(wo
     target = plan.targets.get(organization=world.branch_a)
     quarter = periods.period_starting(periods.QUARTER, D(2026, 7, 1))
     before = REPORT_KINDS["plan_quarterly"].compute(world.institute, quarter).figures
-    assert before["planned"] == 6 and before["planned_high_knowledge"] == 2
+    assert before["planned"] == 6
+    assert before["planned_high_knowledge"] == 2
 
     # Two changes after the quarter (4 → 5 → 7) and one within it, which stands.
     def change(field, old, new, day):

@@ -203,7 +203,8 @@ def test_a_long_table_is_printed_per_unit_in_the_pdf_and_whole_in_the_xlsx(
     report.refresh_from_db()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf.read())).pages)
     assert "本报表明细共 3 行，下表按下一级单位汇总" in text
-    assert "甲所党委" in text and "乙所党委" in text
+    assert "甲所党委" in text
+    assert "乙所党委" in text
     assert "第一党支部" not in text  # the branches are summed into their institutes
     sheet = load_workbook(io.BytesIO(report.xlsx.read())).active
     assert sheet.max_row == 2 + 3  # the XLSX keeps every branch
@@ -216,7 +217,8 @@ def test_a_chart_over_many_units_shows_the_lowest_and_says_so():
     units = [{"name": f"单位{i}", "rate": float(i), "done": i, "required": 100} for i in range(60)]
     (svg,) = ComplianceMonthly().charts({"units": units})
     assert f"本月三会一课落实率最低的{CHART_ITEMS}个单位" in svg
-    assert "单位0<" in svg and f"单位{CHART_ITEMS - 1}<" in svg
+    assert "单位0<" in svg
+    assert f"单位{CHART_ITEMS - 1}<" in svg
     assert f"单位{CHART_ITEMS}<" not in svg
     (few,) = ComplianceMonthly().charts({"units": units[:5]})
     assert "各单位本月三会一课落实率" in few

@@ -100,7 +100,8 @@ def test_generate_form_and_post(world, login, django_capture_on_commit_callbacks
                                               "period_start": "2026-10-01"}).status_code == 404
     empty = client.post("/reports/generate/", {"kind": "compliance_monthly"})
     assert empty.status_code == 400
-    assert "请选择党组织。" in empty.content.decode() and "请选择报告期。" in empty.content.decode()
+    assert "请选择党组织。" in empty.content.decode()
+    assert "请选择报告期。" in empty.content.decode()
     assert PeriodicReport.objects.count() == 1
     assert client.post("/reports/generate/", {"kind": "plan_quarterly", "organization": world.institute.pk,
                                               "period_start": "2026-07-01"}).status_code == 403
