@@ -16,7 +16,7 @@ from branches import permissions
 from branches.models import Organization
 from branches.permissions import Capability
 
-from ..models import PeriodicReport
+from ..models import JobStatus, PeriodicReport
 from .kinds import REPORT_KINDS, ReportType, get_kind
 from .periods import recent_periods
 from .services import REPORT_ORG_TYPES
@@ -47,6 +47,11 @@ def reports(*, user: Any, params: Mapping[str, Any] | None = None) -> QuerySet[P
     if year.isdigit():
         qs = qs.filter(period_start__year=int(year))
     return qs.order_by("-period_start", "kind", "organization__path")
+
+
+def latest(*, user: Any, count: int = 6) -> list[PeriodicReport]:
+    """The reports generated last in the user's scope (the dashboard card)."""
+    return list(reports(user=user).filter(status=JobStatus.SUCCEEDED).order_by("-generated_at", "-pk")[:count])
 
 
 def report_get(*, user: Any, pk: Any) -> PeriodicReport:

@@ -6,6 +6,7 @@ app_name = "periodic_reports"
 
 urlpatterns = [
     path("", views.report_list, name="list"),
+    path("card/", views.report_card, name="card"),
     path("generate/", views.report_generate, name="generate"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.report_status, name="status"),

@@ -42,6 +42,14 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def report_card(request: HttpRequest) -> HttpResponse:
+    """The dashboard card (loaded by htmx): the reports generated last, in the user's scope."""
+    if not selectors.visible_kinds(request.user):
+        raise selectors.no_capability()
+    return render(request, "reports/periodic/_card.html", {"reports": selectors.latest(user=request.user)})
+
+
+@login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
     report_type = get_kind(report.kind)

@@ -151,3 +151,27 @@ def test_api_list_detail_generate_download(world, login, django_capture_on_commi
                        content_type="application/json").status_code == 403
     assert login("outsider").get(f"/api/v1/reports/{report.pk}/").status_code == 404
     assert timezone.localdate() == D(2026, 11, 21)
+
+
+def test_dashboard_card_lists_the_reports_in_scope(world, login, django_assert_max_num_queries):
+    mine = _report(world.institute)
+    other = _report(world.other_institute)
+    pending = _report(world.root, generate=False)
+    page = login("dangwei").get("/reports/card/").content.decode()
+    assert f"/reports/{mine.pk}/" in page
+    assert f"/reports/{other.pk}/" not in page
+    page = login("zuzhibu").get("/reports/card/").content.decode()
+    assert f"/reports/{mine.pk}/" in page
+    assert f"/reports/{other.pk}/" in page
+    assert f"/reports/{pending.pk}/" not in page  # not generated yet
+    client = login("zuzhibu")
+    client.get("/reports/card/")
+    with django_assert_max_num_queries(8):
+        client.get("/reports/card/")
+    dashboard = login("zuzhibu").get("/").content.decode()
+    assert "/reports/card/" in dashboard
+
+
+def test_dashboard_card_says_when_there_is_nothing_yet(world, login):
+    page = login("dangwei").get("/reports/card/").content.decode()
+    assert "还没有生成的报表" in page

@@ -26,6 +26,7 @@ def _r(path: str = "", attr: str = "periodic_compliance"):
 
 CASES: dict = {
     "periodic_reports:list": Case("/reports/", {"anonymous": LOGIN, "dangyuan": 403}, default=200),
+    "periodic_reports:card": Case("/reports/card/", {"anonymous": LOGIN, "dangyuan": 403}, default=200),
     "periodic_reports:generate": Case("/reports/generate/", {"anonymous": LOGIN, "dangyuan": 403,
                                                              "xuanchuan_a": 403}, default=200),
     "periodic_reports:detail": Case(_r(), _VIEWERS),
