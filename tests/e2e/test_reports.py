@@ -116,6 +116,15 @@ def test_the_scheduled_reports_appear_on_their_own(page, world, last_month, sign
     assert by_branch["第一党支部"][0] == "甲所党委"
     assert by_branch["第一党支部"][2] > by_branch["第二党支部"][2] > by_branch["乙所第一党支部"][2] == 0
 
+    # The generate form offers only the periods of the chosen kind.
+    page.goto("/reports/generate/")
+    page.select_option("#g-kind", ReportKind.PLAN_QUARTERLY)
+    quarter = periods.last_finished(periods.QUARTER, today)
+    expect(page.locator("#g-period")).to_have_value(quarter.start.isoformat())
+    offered = page.locator("#g-period optgroup:not([disabled]) option")
+    assert all("季度" in label for label in offered.all_inner_texts())
+    expect(page.locator("#g-period optgroup[disabled]")).to_have_count(len(REPORT_KINDS) - 1)
+
     # 第二党支部's secretary: the institute's and the academy's reports do not exist for her.
     page.context.clear_cookies()
     sign_in(page, "shuji_b")
