@@ -77,7 +77,8 @@ class ImportBatch(TimeStampedModel):
 
     @property
     def can_commit(self) -> bool:
-        return self.status == ImportStatus.CHECKED and self.error_count == 0 and self.total_rows > 0
+        return (self.status == ImportStatus.CHECKED and self.error_count == 0 and self.total_rows > 0
+                and bool(self.upload))  # the upload is gone after the retention period
 
     @property
     def is_busy(self) -> bool:

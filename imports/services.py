@@ -8,6 +8,7 @@ delivery of the same task does nothing."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import logging
@@ -286,6 +287,30 @@ def import_fail(*, batch_id: int, message: str | None = None) -> None:
             _finish(batch, ImportStatus.REJECTED, message)
         elif batch.status == ImportStatus.IMPORTING:
             _fail_commit(batch, message)
+
+
+def batches_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files of batches older than PORTAL_JOB_RESULT_DAYS (an upload holds ID numbers; the batch row
+    stays, with its counts and the audit entry), and end batches left checking or importing longer than the task
+    time limit (a worker that died): nothing of theirs was written. Returns the batches whose files went."""
+    now = now or timezone.now()
+    old = now - datetime.timedelta(days=settings.PORTAL_JOB_RESULT_DAYS)
+    purged = 0
+    stale = ImportBatch.objects.filter(created_at__lt=old).exclude(upload="", rows_file="").exclude(
+        status__in=[ImportStatus.PENDING, ImportStatus.CHECKING, ImportStatus.IMPORTING])
+    for batch in stale.only("pk", "upload", "rows_file").iterator():
+        for field in (batch.upload, batch.rows_file):
+            if field:
+                field.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(upload="", rows_file="")
+        purged += 1
+    limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 300
+    stuck = now - datetime.timedelta(seconds=limit)
+    for batch in ImportBatch.objects.filter(status__in=[ImportStatus.CHECKING, ImportStatus.IMPORTING],
+                                            updated_at__lt=stuck).only("pk", "language", "status"):
+        with translation.override(batch.language):
+            import_fail(batch_id=batch.pk, message=gettext("处理超时，未导入任何数据，请重新上传。"))
+    return purged
 
 
 # ---- workbooks -----------------------------------------------------------------------------------------

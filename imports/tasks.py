@@ -42,3 +42,10 @@ def import_commit_task(self, batch_id: int) -> None:
     from .services import import_run_commit
 
     _run(self, import_run_commit, batch_id)
+
+
+@shared_task
+def purge_old_batches_task() -> int:
+    from .services import batches_purge
+
+    return batches_purge()

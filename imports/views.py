@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -148,7 +149,8 @@ def _preview(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
 def batch_detail(request: HttpRequest, batch_uuid: str) -> HttpResponse:
     batch = selectors.get_batch_or_404(request.user, batch_uuid)
     spec = _spec_or_404(batch.kind)
-    context: dict[str, Any] = {"batch": batch, "spec": spec, "nav_active": "imports"}
+    context: dict[str, Any] = {"batch": batch, "spec": spec, "nav_active": "imports",
+                               "retention_days": settings.PORTAL_JOB_RESULT_DAYS}
     if batch.rows_file and not batch.is_busy:
         context.update(_preview(request, batch))
     return render(request, "imports/batch.html", context)

@@ -211,6 +211,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-jobs": {"task": "reports.tasks.purge_expired_jobs_task", "schedule": 3600.0},
+    # Uploaded import files (they hold ID numbers) are kept PORTAL_JOB_RESULT_DAYS, like export results.
+    "purge-old-imports": {"task": "imports.tasks.purge_old_batches_task", "schedule": 3600.0},
     # Daily reminders for branch secretaries, 06:30 in CELERY_TIMEZONE (Asia/Shanghai).
     "reminders-daily": {"task": "branches.tasks.reminders_daily_task", "schedule": crontab(hour=6, minute=30)},
     # 三会一课 summaries for the new day (due turns overdue at midnight), 00:10 Asia/Shanghai.
