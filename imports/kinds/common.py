@@ -344,3 +344,22 @@ def audit_entries(actor: Any, created: list[Any], changed: list[tuple[Any, Any]]
     if chunk:
         LogEntry.objects.bulk_create(chunk)
     return count + len(chunk)
+
+
+def existing_people(parsed: list[tuple[Any, dict[str, Any]]]) -> tuple[dict[str, Any], dict[tuple, list[Any]]]:
+    """The people the rows may mean, in a few queries: by the rows' ID numbers, and by the names of rows without
+    one (keyed by name and birth date), with their organization and membership."""
+    from members.models import Person
+
+    ids = sorted({d["id_number"] for _o, d in parsed if d["id_number"]})
+    names = sorted({d.get("name") for _o, d in parsed if not d["id_number"] and d.get("name")})
+    related = ("organization", "membership", "membership__party_group")
+    by_id: dict[str, Person] = {}
+    for start in range(0, len(ids), CHUNK):
+        for person in Person.objects.filter(id_number__in=ids[start:start + CHUNK]).select_related(*related):
+            by_id[person.id_number] = person
+    by_name_birth: dict[tuple, list[Person]] = {}
+    for start in range(0, len(names), CHUNK):
+        for person in Person.objects.filter(name__in=names[start:start + CHUNK]).select_related(*related):
+            by_name_birth.setdefault((person.name, person.birth_date), []).append(person)
+    return by_id, by_name_birth

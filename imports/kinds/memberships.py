@@ -28,7 +28,6 @@ from ..files import cell_text
 from ..models import ImportKind, RowStatus
 from ..spec import Column, ImportSpec, Progress, RowOutcome, no_progress, register
 from .common import (
-    CHUNK,
     ChoiceLabelWidget,
     OrgIndex,
     PortalDateWidget,
@@ -38,6 +37,7 @@ from .common import (
     audit_entries,
     column_error,
     display,
+    existing_people,
     snapshot,
 )
 
@@ -148,7 +148,7 @@ class MembershipsSpec(ImportSpec):
               ) -> list[RowOutcome]:
         parsed = [self._parse(line, raw) for line, raw in rows]
         groups = _GroupIndex(actor)
-        by_id, by_name_birth = _existing(parsed)
+        by_id, by_name_birth = existing_people(parsed)
         # One row per person: the same person twice → an error on each row, naming the other.
         rows_of: dict[int, list[int]] = {}
         matched: list[Person | None] = []
@@ -235,21 +235,6 @@ class MembershipsSpec(ImportSpec):
 
 def _error_fields(outcome: RowOutcome) -> set[str]:
     return {key for key, column in _COLUMNS.items() for e in outcome.errors if e.startswith(f"{column.label}：")}
-
-
-def _existing(parsed: list[tuple[RowOutcome, dict]]) -> tuple[dict[str, Person], dict[tuple, list[Person]]]:
-    ids = sorted({d["id_number"] for _o, d in parsed if d["id_number"]})
-    names = sorted({d.get("name") for _o, d in parsed if not d["id_number"] and d.get("name")})
-    related = ("organization", "membership", "membership__party_group")
-    by_id: dict[str, Person] = {}
-    for start in range(0, len(ids), CHUNK):
-        for person in Person.objects.filter(id_number__in=ids[start:start + CHUNK]).select_related(*related):
-            by_id[person.id_number] = person
-    by_name_birth: dict[tuple, list[Person]] = {}
-    for start in range(0, len(names), CHUNK):
-        for person in Person.objects.filter(name__in=names[start:start + CHUNK]).select_related(*related):
-            by_name_birth.setdefault((person.name, person.birth_date), []).append(person)
-    return by_id, by_name_birth
 
 
 def _match(actor: Any, outcome: RowOutcome, data: dict[str, Any], by_id: dict[str, Person],

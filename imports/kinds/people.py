@@ -41,7 +41,6 @@ from ..files import cell_text
 from ..models import ImportKind, RowStatus
 from ..spec import Column, ImportSpec, Progress, RowOutcome, no_progress, register
 from .common import (
-    CHUNK,
     ChoiceLabelWidget,
     OrgIndex,
     PortalDateWidget,
@@ -51,6 +50,7 @@ from .common import (
     audit_entries,
     column_error,
     display,
+    existing_people,
     snapshot,
 )
 
@@ -236,7 +236,7 @@ class PeopleSpec(ImportSpec):
                         "与第%(rows)s行的姓名和出生日期相同（均未填公民身份号码），同一人只能有一行。") % {"rows": others})
                 parsed[index][0].add_error(message)
 
-        by_id, by_name_birth = self._existing(parsed)
+        by_id, by_name_birth = existing_people(parsed)
         outcomes: list[RowOutcome] = []
         for done, (outcome, data) in enumerate(parsed, start=1):
             if outcome.status != RowStatus.ERROR:
@@ -245,21 +245,6 @@ class PeopleSpec(ImportSpec):
             if done % 500 == 0 or done == total:
                 progress(done, total)
         return outcomes
-
-    def _existing(self, parsed: list[tuple[RowOutcome, dict]]) -> tuple[dict[str, Person], dict[tuple, list[Person]]]:
-        """The people the rows may mean, in a few queries: by the ID numbers, and by the names of rows without one."""
-        ids = sorted({d["id_number"] for _o, d in parsed if d["id_number"]})
-        names = sorted({d.get("name") for _o, d in parsed if not d["id_number"] and d.get("name")})
-        related = ("organization", "membership", "membership__party_group")
-        by_id: dict[str, Person] = {}
-        for start in range(0, len(ids), CHUNK):
-            for person in Person.objects.filter(id_number__in=ids[start:start + CHUNK]).select_related(*related):
-                by_id[person.id_number] = person
-        by_name_birth: dict[tuple, list[Person]] = {}
-        for start in range(0, len(names), CHUNK):
-            for person in Person.objects.filter(name__in=names[start:start + CHUNK]).select_related(*related):
-                by_name_birth.setdefault((person.name, person.birth_date), []).append(person)
-        return by_id, by_name_birth
 
     def _validate_row(self, actor: Any, outcome: RowOutcome, data: dict[str, Any], by_id: dict[str, Person],
                       by_name_birth: dict[tuple, list[Person]]) -> None:
