@@ -46,6 +46,37 @@ class ScopedAdminMixin:
         return False
 
 
+class ReadOnlyScopedAdmin(admin.ModelAdmin):
+    """Records that only the services write (they run the rules): staff holding `capability` somewhere may view
+    the rows within their scope for it, and change nothing. `exclude` hides fields (e.g. private notes)."""
+
+    capability: str = Capability.ADMINISTER
+    scope_prefix = "organization__"
+
+    def get_queryset(self, request):
+        return permissions.scope_filter(super().get_queryset(request), request.user, self.capability,
+                                        prefix=self.scope_prefix)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in (self.exclude or ())]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and permissions.has_capability_anywhere(
+            request.user, self.capability)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "org_type", "code", "depth", "term_ends_on", "closed_on"]

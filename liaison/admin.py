@@ -4,48 +4,18 @@ committee only."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
-from branches import permissions
+from branches.admin import ReadOnlyScopedAdmin as BaseReadOnlyScopedAdmin
 from branches.permissions import Capability
 
 from .models import FollowUp, LiaisonPair, Review, TalentProfile, Talk
 
 
-class ReadOnlyScopedAdmin(admin.ModelAdmin):
+class ReadOnlyScopedAdmin(BaseReadOnlyScopedAdmin):
     """Viewable by staff who review liaisons somewhere, limited to their scope; nothing is changed here."""
 
-    scope_prefix = "organization__"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return permissions.scope_filter(super().get_queryset(request), request.user, Capability.REVIEW_LIAISONS,
-                                        prefix=self.scope_prefix)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields if f.name not in self.exclude_fields()]
-
-    def exclude_fields(self) -> tuple[str, ...]:
-        return tuple(self.exclude or ())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff and permissions.has_capability_anywhere(
-            request.user, Capability.REVIEW_LIAISONS)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+    capability = Capability.REVIEW_LIAISONS
 
 
 @admin.register(TalentProfile)
