@@ -31,3 +31,11 @@ class StrictFieldsMixin:
                     {name: [_("未知字段。")] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+TRUE_VALUES = frozenset({"1", "true", "on", "yes"})
+
+
+def query_flag(params, name: str) -> bool:
+    """A yes/no query parameter (?overdue=1, ?warnings=true)."""
+    return str(params.get(name, "")).strip().lower() in TRUE_VALUES

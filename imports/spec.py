@@ -85,12 +85,6 @@ class RowOutcome:
         data["status"] = str(self.status)
         return data
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RowOutcome:
-        return cls(row=data["row"], status=data.get("status", RowStatus.NEW), key=data.get("key", ""),
-                   values=data.get("values") or {}, changes=data.get("changes") or {},
-                   errors=list(data.get("errors") or []))
-
 
 class ImportSpec:
     """Abstract: subclass, set the attributes, implement `check` and `commit`, and `register(Spec())`."""

@@ -86,10 +86,6 @@ def failed_filename(batch: ImportBatch) -> str:
     return gettext("%(name)s_错误行.xlsx") % {"name": stem}
 
 
-def row_as_dict(row: Any) -> dict[str, Any]:
-    return row.to_json() if hasattr(row, "to_json") else dict(row)
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     specs = specs_for(request.user)
@@ -140,7 +136,6 @@ def _preview(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
         number = pages
         rows, total = selectors.batch_rows(batch, status=status or None, offset=(number - 1) * PAGE_SIZE,
                                            limit=PAGE_SIZE)
-    rows = [row_as_dict(r) for r in rows]
     return {"status": status, "tabs": tabs, "rows": rows, "page_number": number, "pages": pages,
             "has_previous": number > 1, "has_next": number < pages}
 

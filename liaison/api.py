@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches import permissions
-from branches.api_utils import StrictFieldsMixin
+from branches.api_utils import StrictFieldsMixin, query_flag
 from branches.models import Organization
 from members.models import Person
 from recruitment.checks import add_months
@@ -42,7 +42,6 @@ from .models import LiaisonPair, PairKind, Review, TalentProfile, Talk
 
 TAGS = ["liaison"]
 CAP = selectors.CAP
-TRUE_VALUES = {"1", "true", "on", "yes"}
 
 
 def _require_reviewer(user: Any) -> None:
@@ -62,10 +61,6 @@ def _unit(user: Any, value: Any, field: str = "unit") -> Organization | None:
     if not str(value).isdigit():
         raise serializers.ValidationError({field: [gettext("请指定有效的党组织。")]})
     return permissions.get_org_or_404(user, value, CAP)
-
-
-def _flag(params: Any, name: str) -> bool:
-    return str(params.get(name, "")).strip().lower() in TRUE_VALUES
 
 
 def _org_name(org: Organization) -> str:
@@ -417,7 +412,7 @@ class PoolListCreateApi(GenericAPIView):
         params = request.query_params
         unit = _unit(request.user, params.get("unit"))
         cleaned: dict[str, Any] = {"q": params.get("q", ""), "unit": unit.pk if unit else None}
-        cleaned.update({name: True for name in POOL_FLAGS if _flag(params, name)})
+        cleaned.update({name: True for name in POOL_FLAGS if query_flag(params, name)})
         today = timezone.localdate()
         qs = selectors.pool(user=request.user, params=cleaned, on=today)
         page = self.paginate_queryset(qs)
@@ -526,7 +521,7 @@ class PairListCreateApi(GenericAPIView):
             raise serializers.ValidationError(errors)
         unit = _unit(request.user, params.get("unit"))
         cleaned = {"status": params.get("status") or "open", "kind": params.get("kind", ""),
-                   "q": params.get("q", ""), "unit": unit.pk if unit else None, "overdue": _flag(params, "overdue")}
+                   "q": params.get("q", ""), "unit": unit.pk if unit else None, "overdue": query_flag(params, "overdue")}
         today = timezone.localdate()
         qs = selectors.pairs(user=request.user, params=cleaned, on=today)
         page = self.paginate_queryset(qs)

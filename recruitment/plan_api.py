@@ -35,7 +35,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches import permissions
-from branches.api_utils import StrictFieldsMixin
+from branches.api_utils import StrictFieldsMixin, query_flag
 from branches.permissions import Capability
 
 from . import plan_selectors, plan_services
@@ -45,7 +45,6 @@ from .plan_services import NUMBER_LABELS
 
 TAGS = ["recruitment-plans"]
 CAP = Capability.MANAGE_RECRUITMENT
-TRUE_VALUES = {"1", "true", "on", "yes"}
 ACTUAL_KEYS = ["activists", "candidates", "admitted", "converted", *PlanCategory.values]
 
 
@@ -405,7 +404,7 @@ class PlanActualApi(GenericAPIView):
         plan = plan_selectors.plan_get(user=request.user, pk=pk)
         rows = plan_selectors.plan_vs_actual(plan=plan, on=timezone.localdate())
         totals = plan_selectors.plan_totals(rows)
-        if str(request.query_params.get("warnings", "")).strip().lower() in TRUE_VALUES:
+        if query_flag(request.query_params, "warnings"):
             rows = [row for row in rows if row.warnings]
         page = self.paginate_queryset(rows)
         results = ActualRowOutput(page if page is not None else rows, many=True).data
